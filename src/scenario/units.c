@@ -145,8 +145,11 @@ int sx_parse_duration(const char *s, double *out, const char **why)
         p += used;
         const struct unit *u = match_unit(p, duration_units,
                                           sizeof(duration_units) / sizeof(*duration_units), &ulen);
+        /* "5min" would otherwise read as 5m followed by garbage. */
+        if (u && ((p[ulen] >= 'a' && p[ulen] <= 'z') || (p[ulen] >= 'A' && p[ulen] <= 'Z')))
+            u = NULL;
         if (!u) {
-            *why = *p ? "unknown duration unit (use ns, us, ms, s, m, h or d)"
+            *why = *p ? "unknown duration unit (use ns, us, ms, s, m, h or d, e.g. 5m not 5min)"
                       : "a duration needs a unit, e.g. 250ms or 2s (no bare numbers)";
             return SX_EINVAL;
         }

@@ -270,16 +270,26 @@ static void check_grid(const char *name, const struct run *run)
                   worst);
 }
 
+/* A spec declared up to p99.9 also gets its empirical p99.99 checked: the
+ * tail must keep growing beyond the last declared percentile, on the
+ * model's Pareto tail. The standard error of log(x) at p99.99 with 16*10^6
+ * samples is about 0.025/alpha = 1.4-1.6%, hence 8% there (it is not a
+ * declared percentile). */
+#define TAIL_TOL 0.08
+
 static void check_spec_empirical(const struct spec *s)
 {
     sx_dist d;
     struct run run;
+    int tail = s->p[s->n - 1] >= 0.999;
 
     memset(&run, 0, sizeof run);
     init_spec(&d, s);
     run.n = s->nsamples;
     for (size_t i = 0; i < s->n; i++)
         add_probe(&run, &d, s->p[i], s->x[i], DECLARED_TOL);
+    if (tail)
+        add_probe(&run, &d, 0.9999, sx_dist_quantile(&d, 0.9999), TAIL_TOL);
     run_samples(&run, &d, s->seed);
     check_probes(s->name, &run);
     check_grid(s->name, &run);
@@ -291,6 +301,13 @@ static void check_spec_empirical(const struct spec *s)
         assert_int_equal(run.at_min, 0);
     print_message("  %-45s smallest %.4fms largest %.4fms\n", s->name, run.smallest / MS,
                   run.largest / MS);
+    if (tail) {
+        double ratio = run.probe[s->n].got / s->x[s->n - 1];
+
+        print_message("  %-45s empirical p99.99 / declared p99.9 = %.2f (1/alpha = %.3f)\n",
+                      s->name, ratio, d.tail_inv_alpha);
+        assert_true(ratio > 1.5);
+    }
     free_run(&run);
 }
 
@@ -312,37 +329,6 @@ static void test_empirical_two(void **state)
 static void test_empirical_six_min(void **state)
 {
     check_spec_empirical(&spec_six);
-}
-
-/* Beyond the last declared percentile the tail must keep growing: the
- * empirical p99.99 of a spec declared to p99.9 lies well above p99.9 and on
- * the model's Pareto tail. Standard error of log(x) at p99.99 with 16*10^6
- * samples is about 0.025/alpha = 1.4-1.6%, hence the 8% tolerance here
- * (this is not a declared percentile). */
-static void check_tail(const struct spec *s)
-{
-    sx_dist d;
-    struct run run;
-    double q9999, ratio;
-
-    memset(&run, 0, sizeof run);
-    init_spec(&d, s);
-    run.n = s->nsamples;
-    q9999 = sx_dist_quantile(&d, 0.9999);
-    add_probe(&run, &d, 0.9999, q9999, 0.08);
-    run_samples(&run, &d, s->seed + 1000);
-    check_probes(s->name, &run);
-    ratio = run.probe[0].got / s->x[s->n - 1];
-    print_message("  %-45s empirical p99.99 / declared p99.9 = %.2f (1/alpha = %.3f)\n",
-                  s->name, ratio, d.tail_inv_alpha);
-    assert_true(ratio > 1.5);
-    free_run(&run);
-}
-
-static void test_tail_beyond_last_knot(void **state)
-{
-    check_tail(&spec_web);
-    check_tail(&spec_six);
 }
 
 static void test_max_plateau(void **state)
@@ -515,7 +501,7 @@ static void test_sample_is_quantile_of_one_uniform(void **state)
         sx_rng r, shadow;
 
         sx_rng_seed(&r, 300 + (uint64_t)k, 0);
-        for (int i = 0; i < 1000000; i++) {
+        for (int i = 0; i < 200000; i++) {
             double u, x, q, rel;
 
             shadow = r;
@@ -529,7 +515,7 @@ static void test_sample_is_quantile_of_one_uniform(void **state)
             assert_memory_equal(&r, &shadow, sizeof r);
         }
     }
-    print_message("  worst relative difference sample vs Q(u), 7 x 10^6 draws: %.2e\n", worst);
+    print_message("  worst relative difference sample vs Q(u), 7 x 2*10^5 draws: %.2e\n", worst);
 }
 
 static void test_quantile_monotonic_and_continuous(void **state)
@@ -790,7 +776,6 @@ int main(void)
         cmocka_unit_test(test_empirical_two),
         cmocka_unit_test(test_empirical_six_min),
         cmocka_unit_test(test_max_plateau),
-        cmocka_unit_test(test_tail_beyond_last_knot),
         cmocka_unit_test(test_lognormal_empirical),
     };
 

@@ -234,6 +234,8 @@ static void test_below_large_n_balanced(void **state)
 }
 
 #ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 u128; /* quiet under -Wpedantic */
+
 static void test_below_matches_wide_multiply(void **state)
 {
     /* Without a rejection, Lemire's result is the high word of x * n; check
@@ -243,12 +245,12 @@ static void test_below_matches_wide_multiply(void **state)
     sx_rng_seed(&r, 77, 1);
     for (int i = 0; i < 100000; i++) {
         uint64_t n = sx_rng_next(&r) >> (i % 64);
-        unsigned __int128 m;
+        u128 m;
 
         if (n == 0)
             continue;
         shadow = r;
-        m = (unsigned __int128)sx_rng_next(&shadow) * n;
+        m = (u128)sx_rng_next(&shadow) * n;
         if ((uint64_t)m < n)
             continue; /* a rejection may happen; not this check's business */
         assert_true(sx_rng_below(&r, n) == (uint64_t)(m >> 64));
