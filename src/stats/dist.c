@@ -152,6 +152,8 @@ static void set_floor(sx_dist *d, double anchor_z, double anchor, double slope)
 int sx_dist_init_quantiles(sx_dist *d, const double *probs, const double *values, size_t n,
                            double min, double max)
 {
+    /* Built in a local so a rejected spec leaves *d untouched. */
+    sx_dist t = {0};
     double b, phi, inv_alpha;
     int last;
 
@@ -166,42 +168,44 @@ int sx_dist_init_quantiles(sx_dist *d, const double *probs, const double *values
     if (!check_bounds(min, max, values[0], values[n - 1]))
         return SX_EINVAL;
 
-    *d = (sx_dist){0};
-    d->kind = SX_DIST_QUANTILES;
-    d->min = min;
-    d->max = max;
-    d->nknots = (int)n;
-    last = d->nknots - 1;
+    t.kind = SX_DIST_QUANTILES;
+    t.min = min;
+    t.max = max;
+    t.nknots = (int)n;
+    last = t.nknots - 1;
     for (int i = 0; i <= last; i++) {
-        d->p[i] = probs[i];
-        d->z[i] = sx_norm_inv(probs[i]);
-        d->logx[i] = log(values[i]);
+        t.p[i] = probs[i];
+        t.z[i] = sx_norm_inv(probs[i]);
+        t.logx[i] = log(values[i]);
     }
     for (int i = 0; i < last; i++) {
         /* Two distinct doubles in (0,1) can still map to the same z when
          * they are within an ulp of each other far in a tail; reject rather
          * than divide by zero. */
-        if (!(d->z[i + 1] > d->z[i]))
+        if (!(t.z[i + 1] > t.z[i]))
             return SX_EINVAL;
-        d->slope[i] = (d->logx[i + 1] - d->logx[i]) / (d->z[i + 1] - d->z[i]);
+        t.slope[i] = (t.logx[i + 1] - t.logx[i]) / (t.z[i + 1] - t.z[i]);
     }
-    d->slope[last] = d->slope[last - 1];
-    d->slope_lo = d->slope[0];
+    /* Below the first knot, the first piece continues: same slope, so the
+     * sampler can treat "below p[0]" as segment 0. */
+    t.slope[last] = t.slope[last - 1];
+    t.slope_lo = t.slope[0];
 
     /* Pareto tail Q(p) = x_n ((1 - p_n) / (1 - p))^(1/alpha). In t = -log(1-p)
      * its log-slope is 1/alpha; the last log-normal piece's is
      * b (1 - p_n) / phi(z_n). Equating them makes log Q C1 at the join. */
-    b = d->slope[last];
-    phi = exp(-0.5 * d->z[last] * d->z[last]) / SQRT_2PI;
-    inv_alpha = b * (1.0 - d->p[last]) / phi;
+    b = t.slope[last];
+    phi = exp(-0.5 * t.z[last] * t.z[last]) / SQRT_2PI;
+    inv_alpha = b * (1.0 - t.p[last]) / phi;
     if (!(inv_alpha >= TAIL_INV_ALPHA_MIN))
         inv_alpha = TAIL_INV_ALPHA_MIN;
     if (inv_alpha > TAIL_INV_ALPHA_MAX)
         inv_alpha = TAIL_INV_ALPHA_MAX;
-    d->tail_inv_alpha = inv_alpha;
-    d->tail_log_q = log1p(-d->p[last]);
+    t.tail_inv_alpha = inv_alpha;
+    t.tail_log_q = log1p(-t.p[last]);
 
-    set_floor(d, d->z[0], values[0], d->slope_lo);
+    set_floor(&t, t.z[0], values[0], t.slope_lo);
+    *d = t;
     return SX_OK;
 }
 
@@ -281,14 +285,14 @@ double sx_dist_quantile(const sx_dist *d, double p)
         return d->min;
     if (p >= 1)
         return d->max;
+    if (d->kind == SX_DIST_QUANTILES && p > d->p[d->nknots - 1])
+        return cap(d, pareto_tail(d, log1p(-p)));
     z = sx_norm_inv(p);
     if (d->kind == SX_DIST_LOGNORMAL) {
         if (d->min > 0 && z < 0)
             return cap(d, floor_region(d, z));
         return cap(d, exp(d->mu + d->sigma * z));
     }
-    if (p > d->p[d->nknots - 1])
-        return cap(d, pareto_tail(d, log1p(-p)));
     if (d->min > 0 && p < d->p[0])
         return cap(d, floor_region(d, z));
     i = segment(d, p);

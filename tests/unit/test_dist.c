@@ -695,11 +695,19 @@ static void test_invalid_specs(void **state)
     assert_int_equal(sx_dist_init_constant(&d, -1), SX_EINVAL);
     assert_int_equal(sx_dist_init_constant(&d, NAN), SX_EINVAL);
     assert_int_equal(sx_dist_init_constant(&d, INFINITY), SX_EINVAL);
+
+    /* a rejected spec leaves the previous distribution intact */
+    assert_int_equal(sx_dist_init_constant(&d, 5 * MS), SX_OK);
+    assert_int_equal(sx_dist_init_quantiles(&d, p2, x2, 2, 0, 30 * MS), SX_EINVAL);
+    assert_int_equal(sx_dist_init_lognormal(&d, 0, 0.8, 0, INFINITY), SX_EINVAL);
+    assert_int_equal(d.kind, SX_DIST_CONSTANT);
+    assert_true(sx_dist_quantile(&d, 0.5) == 5 * MS);
 }
 
 static void test_norm_inv_accuracy(void **state)
 {
-    /* mpmath, 40 digits, at the exact double nearest each p */
+    /* mpmath, 40 digits, at the exact double nearest each p (1e-300 by
+     * root-finding on log Phi, where erfinv runs out of precision) */
     static const struct {
         double p, z;
     } ref[] = {
