@@ -13,6 +13,8 @@ struct command {
 static const struct command commands[] = {
     { "lint", "validate scenario files; every problem as FILE:LINE:COL: error: ...",
       sx_cmd_lint, sx_cli_help_lint },
+    { "run", "simulate the scenario: spans, logs and metrics to OTLP JSON files", sx_cmd_run,
+      sx_cli_help_run },
     { "explain", "show what a scenario will do: services, calls, rates, incident timeline, "
                  "latencies", sx_cmd_explain, sx_cli_help_explain },
 };

@@ -305,7 +305,9 @@ static void check_incident_effects(sx_loader *ld)
                          (ea->errors_op == SX_OP_SET && eb->errors_op == SX_OP_SET)))
                         ld_error(ld, at(&tmp, eb->pos), "incidents '%s' and '%s' start together "
                                  "and both set %s on '%s': no later set can win", a->name,
-                                 b->name, ea->latency_op == SX_OP_SET ? "latency" : "errors",
+                                 b->name,
+                                 ea->latency_op == SX_OP_SET && eb->latency_op == SX_OP_SET
+                                     ? "latency" : "errors",
                                  eb->target);
                     if (eb->kind == SX_EFFECT_METRIC && ea->metric && eb->metric &&
                         strcmp(ea->metric, eb->metric) == 0 &&

@@ -137,7 +137,7 @@ bool ld_string(sx_loader *ld, const sx_ynode *n, const char *what, const char **
 {
     if (!ld_is_scalar(ld, n, what))
         return false;
-    if (n->plain && n->len == 0) {
+    if (n->len == 0) {
         ld_error(ld, n, "%s is empty", what);
         return false;
     }
@@ -157,7 +157,8 @@ bool ld_bool(sx_loader *ld, const sx_ynode *n, const char *what, bool *out)
         *out = false;
         return true;
     }
-    ld_error(ld, n, "%s must be true or false, got '%s'", what, n->str);
+    ld_error(ld, n, "%s must be true or false%s, got '%s'", what,
+             n->plain ? "" : " (without quotes)", n->str);
     return false;
 }
 

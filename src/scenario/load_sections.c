@@ -63,8 +63,8 @@ bool ld_resolve_target(sx_loader *ld, const sx_ynode *n, const char *text, bool 
             return false;
         }
         if (!allow_instance) {
-            ld_error(ld, n, "'%s': a single instance can only be targeted by incident effects",
-                     text);
+            ld_error(ld, n, "'%s': only latency, error and log effects can target a single "
+                     "instance; calls, entrypoints and traffic name a service", text);
             return false;
         }
         if (idx >= service->instances) {
@@ -274,8 +274,7 @@ static const sx_ynode *one_op(sx_loader *ld, const sx_ynode *n, const char *what
             if (!allowed)
                 break;
             if (found) {
-                ld_error(ld, n->pairs[i].key, "%s takes one of %s, not several", what,
-                         "set/add/multiply");
+                ld_error(ld, n->pairs[i].key, "%s takes one operation, not several", what);
                 return NULL;
             }
             found = n->pairs[i].value;

@@ -48,6 +48,25 @@ bool ld_latency(sx_loader *ld, const sx_ynode *n, const char *what, sx_latency *
             return false;
         }
     }
+    if (strcmp(kind, "percentiles") != 0) {
+        static const char *const pk[] = { "p50", "p75", "p90", "p95", "p99", "p999", NULL };
+        bool constant = strcmp(kind, "constant") == 0;
+        for (const char *const *k = pk; *k; k++)
+            if ((v = sx_ymap_get(n, *k)) != NULL) {
+                ld_error(ld, v, "'%s' does not go with dist: %s", *k, kind);
+                ok = false;
+            }
+        for (const char *const *k = (const char *const[]){ "median", "sigma", "min", "max", "value", NULL };
+             *k; k++) {
+            bool wrong = constant ? strcmp(*k, "value") != 0 : strcmp(*k, "value") == 0;
+            if (wrong && (v = sx_ymap_get(n, *k)) != NULL) {
+                ld_error(ld, v, "'%s' does not go with dist: %s", *k, kind);
+                ok = false;
+            }
+        }
+        if (!ok)
+            return false;
+    }
     if (strcmp(kind, "lognormal") == 0) {
         out->kind = SX_DIST_LOGNORMAL;
         const sx_ynode *m = sx_ymap_get(n, "median"), *sg = sx_ymap_get(n, "sigma");
@@ -238,8 +257,10 @@ static bool ld_log(sx_loader *ld, const sx_ynode *n, bool in_incident, sx_log_sp
             ok &= ld_positive_duration(ld, v, "slow_over", &out->slow_over);
         }
     } else if (v) {
-        ld_error(ld, v, "'slow_over' only applies to 'when: slow'");
-        ok = false;
+        /* Only `when: slow` reads it; the format's own example sets it on an
+         * error log, so it is accepted (and checked) everywhere. */
+        double ignored;
+        ok &= ld_positive_duration(ld, v, "slow_over", &ignored);
     }
     if ((v = sx_ymap_get(n, "severity")) != NULL)
         ok &= ld_severity(ld, v, out);
@@ -387,7 +408,8 @@ static void ld_operation(sx_loader *ld, sx_service *svc, const sx_ynode *key, co
         ld_error(ld, key, "operation name '%s' may not be empty or contain quotes, braces or "
                           "control characters", op->name);
     /* External APIs are HTTP too: the caller's CLIENT span carries the route. */
-    if (split_http_name(ld, op->name, &op->http_method, &op->http_route)) {
+    if (!(svc->protocol_set && svc->protocol == SX_PROTO_GRPC) &&
+        split_http_name(ld, op->name, &op->http_method, &op->http_route)) {
         op->protocol = SX_PROTO_HTTP;
     } else if (instrumented && svc->protocol_set && svc->protocol == SX_PROTO_HTTP) {
         ld_error(ld, key, "service '%s' speaks HTTP: name its operations 'METHOD /route', "
@@ -409,9 +431,15 @@ static void ld_operation(sx_loader *ld, sx_service *svc, const sx_ynode *key, co
     op->error_status = op->protocol == SX_PROTO_HTTP ? 500 : 2;
     if ((v = sx_ymap_get(n, "error_status")) != NULL) {
         bool http = op->protocol == SX_PROTO_HTTP;
-        if (ld_uint(ld, v, http ? "error_status (an HTTP status)" : "error_status (a gRPC code)",
-                    http ? 400 : 1, http ? 599 : 16, &u))
+        if (!instrumented && !http) {
+            /* Databases, caches and queues have their own error codes. */
+            if (ld_uint(ld, v, "error_status", 1, 99999, &u))
+                op->error_status = (int)u;
+        } else if (ld_uint(ld, v, http ? "error_status (an HTTP status)"
+                                       : "error_status (a gRPC code)",
+                           http ? 400 : 1, http ? 599 : 16, &u)) {
             op->error_status = (int)u;
+        }
     }
     if ((v = sx_ymap_get(n, "error_message")) != NULL)
         ld_string(ld, v, "error_message", &op->error_message);

@@ -1,0 +1,224 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/summary.h"
+#include "scenario/scenario.h"
+#include "scenario/units.h"
+#include "sim/engine.h"
+#include "util/err.h"
+#include "util/timefmt.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+void sx_cli_help_run(void)
+{
+    puts("usage: sigsynth run FILE [flags]\n\n"
+         "Simulates the scenario and writes correlated spans, logs and metrics.\n\n"
+         "  --output DIR            write traces.jsonl, metrics.jsonl, logs.jsonl (OTLP JSON)\n"
+         "                          (default: sigsynth-out)\n"
+         "  --summary FILE.json     counts generated/delivered/dropped, incident timeline\n"
+         "  --seed N                random seed (default: the scenario's seed, else 1)\n"
+         "  --start T               timeline start: RFC 3339, 'now' or '-2h'\n"
+         "                          (backfill default: now minus the duration)\n"
+         "  --duration D            timeline length (default: the scenario's)\n"
+         "  --mode backfill|live    backfill: as fast as possible (default); live: paced to\n"
+         "                          the wall clock from now\n"
+         "  --signals LIST          traces,metrics,logs (default: all three)\n"
+         "  --metric-interval D     time between metric points (default 15s)\n"
+         "  --run-id ID             sigsynth.run_id tag (default: hash of scenario, seed, start)\n"
+         "  --shard I/N             walk every N-th request starting at I (default 0/1)\n"
+         "  --quiet                 no end-of-run report on stderr\n\n"
+         "exit: 0 ok, 1 something was dropped or failed, 2 bad input");
+}
+
+static int parse_signals(const char *s, unsigned *out)
+{
+    unsigned m = 0;
+    char buf[64];
+
+    if (strlen(s) >= sizeof(buf))
+        return -1;
+    strcpy(buf, s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (strcmp(tok, "traces") == 0)
+            m |= SX_SIG_TRACES;
+        else if (strcmp(tok, "metrics") == 0)
+            m |= SX_SIG_METRICS;
+        else if (strcmp(tok, "logs") == 0)
+            m |= SX_SIG_LOGS;
+        else
+            return -1;
+    }
+    *out = m;
+    return m ? 0 : -1;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("sigsynth run: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return SX_EXIT_USAGE;
+}
+
+int sx_cmd_run(int argc, char **argv)
+{
+    const char *path = NULL, *output = "sigsynth-out", *summary = NULL, *start = NULL;
+    const char *run_id = NULL;
+    sx_run_config cfg = { .metric_interval = 15.0, .signals = SX_SIG_ALL, .shard_count = 1 };
+    bool seed_set = false, quiet = false;
+    double duration = 0.0;
+    const char *why;
+    int exit_code = SX_EXIT_OK;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = true;
+            continue;
+        }
+        if (a[0] != '-' || a[1] == '\0') {
+            if (path)
+                return usage_error("one scenario file at a time (got '%s' too)", a);
+            path = a;
+            continue;
+        }
+        if (!v)
+            return usage_error("%s needs a value", a);
+        i++;
+        if (strcmp(a, "--output") == 0) {
+            output = v;
+        } else if (strcmp(a, "--summary") == 0) {
+            summary = v;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (sx_parse_uint(v, UINT64_MAX / 2, &cfg.seed))
+                return usage_error("--seed needs a whole number, got '%s'", v);
+            seed_set = true;
+        } else if (strcmp(a, "--start") == 0) {
+            start = v;
+        } else if (strcmp(a, "--duration") == 0) {
+            if (sx_parse_duration(v, &duration, &why) || duration <= 0)
+                return usage_error("--duration needs a positive duration like 30m, got '%s'", v);
+        } else if (strcmp(a, "--mode") == 0) {
+            if (strcmp(v, "live") == 0)
+                cfg.live = true;
+            else if (strcmp(v, "backfill") != 0)
+                return usage_error("--mode is live or backfill, got '%s'", v);
+        } else if (strcmp(a, "--signals") == 0) {
+            if (parse_signals(v, &cfg.signals))
+                return usage_error("--signals takes traces,metrics,logs, got '%s'", v);
+        } else if (strcmp(a, "--metric-interval") == 0) {
+            if (sx_parse_duration(v, &cfg.metric_interval, &why) || cfg.metric_interval < 0.001)
+                return usage_error("--metric-interval needs a duration like 15s, got '%s'", v);
+        } else if (strcmp(a, "--run-id") == 0) {
+            if (!*v || strlen(v) > 36)
+                return usage_error("--run-id must be 1-36 characters, got '%s'", v);
+            run_id = v;
+        } else if (strcmp(a, "--shard") == 0) {
+            unsigned si, sn;
+            char extra;
+            if (sscanf(v, "%u/%u%c", &si, &sn, &extra) != 2 || sn == 0 || si >= sn)
+                return usage_error("--shard is I/N with 0 <= I < N, got '%s'", v);
+            cfg.shard_index = si;
+            cfg.shard_count = sn;
+        } else {
+            return usage_error("unknown option '%s' (see sigsynth help run)", a);
+        }
+    }
+    if (!path)
+        return usage_error("%s", "usage: sigsynth run FILE [flags]");
+
+    sx_scenario *s = NULL;
+    sx_diag d;
+    sx_diag_init(&d, path);
+    int rc = sx_scenario_load_file(path, &s, &d);
+    sx_diag_print(&d, stderr);
+    sx_diag_fini(&d);
+    if (rc)
+        return SX_EXIT_USAGE;
+
+    cfg.seed = seed_set ? cfg.seed : s->seed_set ? s->seed : 1;
+    cfg.duration = duration > 0 ? duration : s->duration;
+    cfg.run_id = run_id;
+    int64_t now = sx_now_ns();
+    if (cfg.live) {
+        if (start && strcmp(start, "now") != 0) {
+            sx_scenario_destroy(s);
+            return usage_error("live mode starts now; --start '%s' is for backfill", start);
+        }
+        cfg.start_ns = now;
+    } else if (start) {
+        if (sx_time_parse(start, now, &cfg.start_ns)) {
+            sx_scenario_destroy(s);
+            return usage_error("--start takes RFC 3339 (2026-01-01T00:00:00Z), 'now' or '-2h', "
+                               "got '%s'", start);
+        }
+    } else {
+        /* Backfill ends now; whole seconds keep timestamps readable. */
+        cfg.start_ns = (now - (int64_t)(cfg.duration * 1e9)) / 1000000000LL * 1000000000LL;
+    }
+
+    sx_run run;
+    sx_exporter *ex[4];
+    size_t nex = 0;
+    sx_engine_result res;
+    char err[256] = "";
+    memset(&res, 0, sizeof(res));
+    if ((rc = sx_run_init(&run, s, &cfg)) != 0) {
+        fprintf(stderr, "sigsynth run: %s\n", rc == SX_ELIMIT ? "at most 32 incidents per scenario"
+                                                              : sx_strerror(rc));
+        exit_code = SX_EXIT_USAGE;
+        goto out;
+    }
+    if (sx_counts_init(&res.counts) ||
+        sx_file_exporter_create(output, cfg.signals, cfg.live, &ex[nex], err, sizeof(err))) {
+        fprintf(stderr, "sigsynth run: %s\n", err[0] ? err : "out of memory");
+        exit_code = SX_EXIT_USAGE;
+        goto out;
+    }
+    nex++;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    rc = sx_engine_run(&run, ex, nex, &stop_flag, &res, err, sizeof(err));
+    for (size_t i = 0; i < nex; i++)
+        ex[i]->ops->flush(ex[i], 0);
+    if (rc) {
+        fprintf(stderr, "sigsynth run: %s\n", err);
+        exit_code = SX_EXIT_FAIL;
+    }
+    uint64_t dropped = sx_summary_print(quiet ? NULL : stderr, &run, &res, ex, nex);
+    if (dropped)
+        exit_code = SX_EXIT_FAIL;
+    if (summary) {
+        FILE *f = fopen(summary, "w");
+        if (!f || sx_summary_write_json(f, &run, &res, ex, nex) || fclose(f)) {
+            fprintf(stderr, "sigsynth run: cannot write %s: %s\n", summary, strerror(errno));
+            exit_code = SX_EXIT_FAIL;
+        }
+    }
+    if (!quiet)
+        fprintf(stderr, "  files: %s/{traces,metrics,logs}.jsonl%s%s\n", output,
+                summary ? ", summary: " : "", summary ? summary : "");
+out:
+    for (size_t i = 0; i < nex; i++)
+        ex[i]->ops->destroy(ex[i]);
+    sx_counts_fini(&res.counts);
+    sx_run_fini(&run);
+    sx_scenario_destroy(s);
+    return exit_code;
+}

@@ -1,0 +1,296 @@
+#include "sim/engine.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scenario/explain.h"
+#include "sim/traffic.h"
+#include "util/err.h"
+
+#define MAX_SPANS_PER_REQUEST 100000u
+
+struct bg_log {
+    const sx_log_spec *spec;
+    uint32_t resource;
+    double next;
+};
+
+struct engine {
+    const sx_run *r;
+    sx_exporter **ex;
+    size_t nex;
+    sx_metrics metrics;
+    sx_batch batch;
+    sx_walker w;
+    sx_arrivals *arr;
+    struct bg_log *bg;
+    uint32_t nbg;
+    uint64_t span_room, log_room;   /* free space needed before walking a request */
+    double last_flush;
+    int64_t wall_offset;            /* live: wall ns - virtual ns */
+    sx_engine_result *res;
+};
+
+static int64_t wall_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Live mode: sleep until the wall clock reaches virtual time t. */
+static void pace(struct engine *e, double t, volatile sig_atomic_t *stop)
+{
+    int64_t target = e->r->cfg.start_ns + (int64_t)(t * 1e9);
+
+    for (;;) {
+        int64_t now = wall_ns();
+        if (now >= target || (stop && *stop))
+            return;
+        int64_t d = target - now;
+        if (d > 200000000)
+            d = 200000000;   /* wake up often enough to notice a signal */
+        struct timespec ts = { (time_t)(d / 1000000000LL), (long)(d % 1000000000LL) };
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int flush_batch(struct engine *e)
+{
+    sx_batch *b = &e->batch;
+
+    if (!b->nspans && !b->nlogs)
+        return 0;
+    for (size_t i = 0; i < e->nex; i++) {
+        int rc = e->ex[i]->ops->submit_batch(e->ex[i], e->r, b);
+        if (rc)
+            return rc;
+    }
+    for (uint32_t i = 0; i < b->nspans; i++)
+        if (b->spans[i].end_ns > e->res->last_time_ns)
+            e->res->last_time_ns = b->spans[i].end_ns;
+    sx_batch_clear(b);
+    return 0;
+}
+
+static uint64_t count_points(const sx_metrics *m)
+{
+    return m->nseries;   /* one data point per series and collection */
+}
+
+static void on_restart(void *ctx, uint32_t resource, double t, const sx_metric *metric)
+{
+    struct engine *e = ctx;
+    char body[256];
+
+    snprintf(body, sizeof(body), "Container %s was OOMKilled: %s reached its memory limit; "
+             "restarting (exit code 137)", e->r->resources[resource].instance_id, metric->name);
+    sx_walk_background_log(&e->w, NULL, resource, t, body);
+}
+
+static int collect(struct engine *e, double t, double dt)
+{
+    int rc;
+    int64_t at = e->r->cfg.start_ns + (int64_t)llround(t * 1e9);
+
+    if ((rc = sx_metrics_advance(&e->metrics, e->r, t, dt, on_restart, e)) != 0)
+        return rc;
+    if (!(e->r->cfg.signals & SX_SIG_METRICS))
+        return 0;
+    uint64_t points = count_points(&e->metrics);
+    for (size_t i = 0; i < e->nex; i++) {
+        rc = e->ex[i]->ops->submit_metrics(e->ex[i], e->r, &e->metrics, at, points);
+        if (rc)
+            return rc;
+    }
+    sx_metrics_collected(&e->metrics);
+    e->res->counts.metric_points += points;
+    e->res->collections++;
+    if (at > e->res->last_time_ns)
+        e->res->last_time_ns = at;
+    return 0;
+}
+
+static int setup_background(struct engine *e)
+{
+    const sx_scenario *s = e->r->s;
+    uint32_t n = 0;
+
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < s->nservices; i++) {
+            const sx_service *svc = &s->services[i];
+            for (uint32_t j = 0; j <= svc->nops; j++) {
+                const sx_logs *logs = j < svc->nops ? &svc->ops[j].logs : &svc->logs;
+                for (uint32_t k = 0; k < logs->n; k++) {
+                    if (logs->v[k].when != SX_LOG_EVERY)
+                        continue;
+                    for (uint32_t inst = 0; inst < svc->instances; inst++, n++) {
+                        if (!pass)
+                            continue;
+                        struct bg_log *b = &e->bg[n];
+                        b->spec = &logs->v[k];
+                        b->resource = sx_run_resource(e->r, i, inst);
+                        /* Instances do not log in lockstep: spread the phases. */
+                        b->next = b->spec->every * (inst + 1.0) / (svc->instances + 1.0);
+                    }
+                }
+            }
+        }
+        if (!pass) {
+            e->bg = calloc(n ? n : 1, sizeof(*e->bg));
+            if (!e->bg)
+                return SX_ENOMEM;
+            e->nbg = n;
+            n = 0;
+        }
+    }
+    return 0;
+}
+
+int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_atomic_t *stop,
+                  sx_engine_result *res, char *err, size_t errlen)
+{
+    const sx_scenario *s = r->s;
+    struct engine e;
+    double (*rates)[SX_MAX_OPERATIONS] = NULL;
+    double *expected = NULL;
+    const double end = r->cfg.duration;
+    const double interval = r->cfg.metric_interval;
+    double next_tick = interval < end ? interval : end;
+    double last_tick = 0.0;
+    uint64_t span_bound, log_bound;
+    int rc;
+
+    memset(&e, 0, sizeof(e));
+    e.r = r;
+    e.ex = ex;
+    e.nex = nex;
+    e.res = res;
+    rc = sx_walk_bounds(s, MAX_SPANS_PER_REQUEST, &span_bound, &log_bound);
+    if (rc == SX_ELIMIT) {
+        snprintf(err, errlen, "one request can produce %llu spans (limit %u): lower call counts "
+                 "or retries", (unsigned long long)span_bound, MAX_SPANS_PER_REQUEST);
+        return rc;
+    }
+    if (rc)
+        goto out;
+    if (log_bound > 10u * MAX_SPANS_PER_REQUEST)
+        log_bound = 10u * MAX_SPANS_PER_REQUEST;   /* a matched log needs its span: bounded */
+    e.span_room = span_bound;
+    e.log_room = log_bound;
+    rc = SX_ENOMEM;
+    rates = calloc(SX_MAX_SERVICES, sizeof(*rates));
+    expected = calloc(SX_MAX_SERVICES * SX_MAX_OPERATIONS, sizeof(*expected));
+    e.arr = calloc(s->traffic.nentrypoints, sizeof(*e.arr));
+    if (!rates || !expected || !e.arr)
+        goto out;
+    sx_explain_rates(s, rates);
+    for (uint32_t i = 0; i < s->nservices; i++)
+        for (uint32_t j = 0; j < SX_MAX_OPERATIONS; j++)
+            expected[i * SX_MAX_OPERATIONS + j] = rates[i][j];
+    if ((rc = sx_metrics_init(&e.metrics, r)) != 0)
+        goto out;
+    uint32_t span_cap = (uint32_t)(span_bound * 2 > 8192 ? span_bound * 2 : 8192);
+    uint32_t log_cap = (uint32_t)(log_bound * 2 > 4096 ? log_bound * 2 : 4096);
+    if ((rc = sx_batch_init(&e.batch, span_cap, log_cap)) != 0)
+        goto out;
+    if ((rc = setup_background(&e)) != 0)
+        goto out;
+    e.w = (sx_walker){ .run = r, .metrics = &e.metrics, .batch = &e.batch,
+                       .counts = &res->counts, .expected_rate = expected };
+    double start_unix = (double)r->cfg.start_ns * 1e-9;
+    for (uint32_t i = 0; i < s->traffic.nentrypoints; i++) {
+        sx_arrivals_init(&e.arr[i], s, i, r->cfg.seed);
+        sx_arrivals_advance(&e.arr[i], s, start_unix, end);
+    }
+
+    for (;;) {
+        if (stop && *stop) {
+            res->interrupted = true;
+            break;
+        }
+        /* The earliest event wins; at equal times, arrivals first, then
+         * background logs, then the collection that includes them. */
+        double t_arr = INFINITY, t_bg = INFINITY;
+        uint32_t ai = 0, bi = 0;
+        for (uint32_t i = 0; i < s->traffic.nentrypoints; i++)
+            if (e.arr[i].next < t_arr) {
+                t_arr = e.arr[i].next;
+                ai = i;
+            }
+        for (uint32_t i = 0; i < e.nbg; i++)
+            if (e.bg[i].next < t_bg) {
+                t_bg = e.bg[i].next;
+                bi = i;
+            }
+        double t = t_arr < t_bg ? t_arr : t_bg;
+        if (next_tick <= t || (t >= end && next_tick <= end)) {
+            t = next_tick;
+            if (r->cfg.live)
+                pace(&e, t, stop);
+            if ((rc = flush_batch(&e)) != 0 || (rc = collect(&e, t, t - last_tick)) != 0)
+                goto out;
+            last_tick = t;
+            e.last_flush = t;
+            if (t >= end)
+                break;
+            next_tick = t + interval < end ? t + interval : end;
+            continue;
+        }
+        if (t >= end)
+            break;
+        if (r->cfg.live) {
+            pace(&e, t, stop);
+            if (t - e.last_flush >= 1.0) {
+                if ((rc = flush_batch(&e)) != 0)
+                    goto out;
+                e.last_flush = t;
+            }
+        }
+        if (e.batch.span_cap - e.batch.nspans < e.span_room ||
+            e.batch.log_cap - e.batch.nlogs < e.log_room + 8) {
+            if ((rc = flush_batch(&e)) != 0)
+                goto out;
+        }
+        if (t_arr <= t_bg) {
+            sx_arrivals *a = &e.arr[ai];
+            uint64_t seq = a->seq++;
+            if (seq % r->cfg.shard_count == r->cfg.shard_index &&
+                (rc = sx_walk_request(&e.w, ai, seq, t)) != 0)
+                goto out;
+            sx_arrivals_advance(a, s, start_unix, end);
+        } else {
+            struct bg_log *b = &e.bg[bi];
+            if (r->cfg.shard_index == 0 &&
+                (rc = sx_walk_background_log(&e.w, b->spec, b->resource, t, NULL)) != 0)
+                goto out;
+            b->next += b->spec->every;
+        }
+    }
+    if (res->interrupted && last_tick < end) {
+        /* Stopped early: still deliver what was simulated. */
+        double t = last_tick;
+        for (uint32_t i = 0; i < s->traffic.nentrypoints; i++)
+            if (e.arr[i].next < INFINITY && e.arr[i].next > t)
+                t = e.arr[i].next;
+        if ((rc = flush_batch(&e)) != 0 || (rc = collect(&e, t, t - last_tick)) != 0)
+            goto out;
+    }
+    rc = flush_batch(&e);
+    res->series = e.metrics.nseries;
+out:
+    if (rc && err[0] == '\0')
+        snprintf(err, errlen, "%s", sx_strerror(rc));
+    sx_batch_fini(&e.batch);
+    sx_metrics_fini(&e.metrics);
+    free(e.arr);
+    free(e.bg);
+    free(rates);
+    free(expected);
+    return rc;
+}

@@ -1,0 +1,17 @@
+/* sigsynth: RFC 3339 times and "now"/"-2h" style relative starts. */
+#ifndef SX_TIMEFMT_H
+#define SX_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "now", "-2h", "-90m", "2026-01-01T00:00:00Z", "2026-01-01T02:00:00.5+02:00".
+ * Relative forms are measured from now_ns. Returns 0 or SX_EINVAL. */
+int sx_time_parse(const char *s, int64_t now_ns, int64_t *out_ns);
+
+/* "2026-01-01T00:00:00Z", with ".123456789" only when there is a fraction. */
+void sx_time_format(int64_t ns, char *buf, size_t size);
+
+int64_t sx_now_ns(void);
+
+#endif
