@@ -312,9 +312,9 @@ static void check_incident_effects(sx_loader *ld)
                     if (eb->kind == SX_EFFECT_METRIC && ea->metric && eb->metric &&
                         strcmp(ea->metric, eb->metric) == 0 &&
                         (ea->value_op == SX_OP_LEAK || eb->value_op == SX_OP_LEAK))
-                        ld_error(ld, at(&tmp, eb->pos), "a leak on '%s' overlaps another change "
-                                 "to it in incident '%s'; a leak cannot compose with other "
-                                 "effects", eb->metric, a->name);
+                        ld_error(ld, at(&tmp, eb->pos), "'%s' changes in incidents '%s' and "
+                                 "'%s' overlap, and one of them is a leak: a leak cannot "
+                                 "compose with other effects", eb->metric, a->name, b->name);
                     if (eb->kind == SX_EFFECT_METRIC && ea->metric && eb->metric &&
                         strcmp(ea->metric, eb->metric) == 0 && a->start == b->start &&
                         ((ea->value_op == SX_OP_SET || ea->value_op == SX_OP_RAMP_TO) &&
@@ -462,7 +462,10 @@ void sx_scenario_check(sx_loader *ld)
     resolve_calls(ld);
     check_entrypoints(ld);
     check_cycles(ld);
-    check_reachability(ld);
+    /* With errors, unresolved calls would make this warn about services
+     * that are reached once the errors are fixed. */
+    if (!ld->d->nerrors)
+        check_reachability(ld);
     check_incident_effects(ld);
     check_expects(ld);
     check_logs(ld);

@@ -76,7 +76,29 @@ const char *ld_suggest(const char *word, const char *const *candidates, size_t n
             best = candidates[i];
         }
     }
-    return best_d <= limit ? best : NULL;
+    if (best_d <= limit)
+        return best;
+    /* "ramp_up" for "ramp": a known key with something appended. */
+    for (size_t i = 0; i < n && candidates[i]; i++) {
+        size_t cl = strlen(candidates[i]);
+        if (cl >= 3 && strncmp(word, candidates[i], cl) == 0 &&
+            (word[cl] == '_' || word[cl] == '-' || word[cl] == '.'))
+            return candidates[i];
+    }
+    return NULL;
+}
+
+bool ld_misspelled(const sx_ynode *map, const char *key)
+{
+    const char *cands[2] = { key, NULL };
+
+    if (!map || map->kind != SX_YMAP)
+        return false;
+    for (uint32_t i = 0; i < map->npairs; i++)
+        if (strcmp(map->pairs[i].key->str, key) != 0 &&
+            ld_suggest(map->pairs[i].key->str, cands, 1) != NULL)
+            return true;
+    return false;
 }
 
 void ld_check_keys(sx_loader *ld, const sx_ynode *map, const char *what,
@@ -108,6 +130,8 @@ void ld_check_keys(sx_loader *ld, const sx_ynode *map, const char *what,
 
 bool ld_is_map(sx_loader *ld, const sx_ynode *n, const char *what)
 {
+    if (!n)
+        return false;   /* absent: the caller reported it, or a typo did */
     if (n->kind == SX_YMAP)
         return true;
     if (n->kind == SX_YSCALAR && n->plain && n->len == 0)
@@ -119,6 +143,8 @@ bool ld_is_map(sx_loader *ld, const sx_ynode *n, const char *what)
 
 bool ld_is_seq(sx_loader *ld, const sx_ynode *n, const char *what)
 {
+    if (!n)
+        return false;   /* absent: the caller reported it, or a typo did */
     if (n->kind == SX_YSEQ)
         return true;
     ld_error(ld, n, "%s must be a list, not a %s", what, sx_ynode_kind_name(n));
@@ -127,6 +153,8 @@ bool ld_is_seq(sx_loader *ld, const sx_ynode *n, const char *what)
 
 bool ld_is_scalar(sx_loader *ld, const sx_ynode *n, const char *what)
 {
+    if (!n)
+        return false;   /* absent: the caller reported it, or a typo did */
     if (n->kind == SX_YSCALAR)
         return true;
     ld_error(ld, n, "%s must be a single value, not a %s", what, sx_ynode_kind_name(n));
@@ -340,7 +368,7 @@ static void load_top(sx_loader *ld, const sx_ynode *root)
 
     ld_check_keys(ld, root, "the scenario", top_keys);
     n = sx_ymap_get(root, "version");
-    if (!n) {
+    if (!n && !ld_misspelled(root, "version")) {
         ld_error(ld, root, "missing required key 'version' (this format is version 1)");
     } else if (ld_uint(ld, n, "version", 0, 1000, &u)) {
         if (u != 1)
@@ -349,7 +377,7 @@ static void load_top(sx_loader *ld, const sx_ynode *root)
         s->version = (int)u;
     }
     n = sx_ymap_get(root, "name");
-    if (!n) {
+    if (!n && !ld_misspelled(root, "name")) {
         ld_error(ld, root, "missing required key 'name'");
     } else if (ld_string(ld, n, "name", &s->name)) {
         if (!valid_scenario_name(s->name) || strlen(s->name) > 63)

@@ -27,6 +27,11 @@ void ld_warn(sx_loader *ld, const sx_ynode *n, const char *fmt, ...) SX_PRINTF(3
 /* Reports keys of map not in allowed (NULL-terminated), with a suggestion. */
 void ld_check_keys(sx_loader *ld, const sx_ynode *map, const char *what,
                    const char *const *allowed);
+/* True when map has a key that looks like a typo of `key`: the unknown-key
+ * error (with its "did you mean") then says it all, and reporting `key` as
+ * missing as well would only put a less useful line first. */
+bool ld_misspelled(const sx_ynode *map, const char *key);
+
 /* Closest candidate within a small edit distance, or NULL. */
 const char *ld_suggest(const char *word, const char *const *candidates, size_t n);
 

@@ -58,7 +58,10 @@ bool ld_resolve_target(sx_loader *ld, const sx_ynode *n, const char *text, bool 
         memcpy(num, p + 1, nl);
         num[nl] = '\0';
         (void)end;
-        if (sx_parse_uint(num, 1u << 20, &idx)) {
+        int prc = sx_parse_uint(num, 1u << 20, &idx);
+        if (prc == SX_ERANGE) {
+            idx = UINT32_MAX;   /* reported as out of range below */
+        } else if (prc) {
             ld_error(ld, n, "'%s': instance '%s' is not a number", text, num);
             return false;
         }
@@ -76,7 +79,7 @@ bool ld_resolve_target(sx_loader *ld, const sx_ynode *n, const char *text, bool 
         p += nl + 2;
     }
     if (*p == '.') {
-        char opname[256];
+        char opname[1024];
         const char *o = p + 1;
         size_t ol = strlen(o);
         /* frontend."GET /checkout": the quotes only protect the space. */
@@ -124,6 +127,8 @@ bool ld_resolve_op(sx_loader *ld, const sx_ynode *n, const char *text, int32_t *
     if (*op >= 0)
         return true;
     const sx_service *service = &ld->s->services[*svc];
+    if (service->nops == 0)
+        return false;   /* its own problem was reported where it is declared */
     if (service->nops == 1) {
         *op = 0;   /* one operation: the service name alone is unambiguous */
         return true;
@@ -158,7 +163,7 @@ void ld_traffic(sx_loader *ld, const sx_ynode *n)
         return;
     ld_check_keys(ld, n, "traffic", traffic_keys);
     v = sx_ymap_get(n, "entrypoints");
-    if (!v) {
+    if (!v && !ld_misspelled(n, "entrypoints")) {
         ld_error(ld, n, "traffic needs 'entrypoints' (e.g. - {to: frontend.\"GET /\", rate: 50/s})");
     } else if (ld_is_seq(ld, v, "entrypoints")) {
         if (v->nitems == 0)
@@ -177,7 +182,7 @@ void ld_traffic(sx_loader *ld, const sx_ynode *n)
             ld_check_keys(ld, e, "an entrypoint", entry_keys);
             ep->pos = LD_POS(e);
             ep->service = ep->operation = -1;
-            if (!(to = sx_ymap_get(e, "to"))) {
+            if (!(to = sx_ymap_get(e, "to")) && !ld_misspelled(e, "to")) {
                 ld_error(ld, e, "an entrypoint needs 'to: service.operation'");
                 ok = false;
             } else {
@@ -187,7 +192,7 @@ void ld_traffic(sx_loader *ld, const sx_ynode *n)
                     ok &= ld_resolve_op(ld, to, ep->target, &ep->service, &ep->operation);
                 }
             }
-            if (!(rate = sx_ymap_get(e, "rate"))) {
+            if (!(rate = sx_ymap_get(e, "rate")) && !ld_misspelled(e, "rate")) {
                 ld_error(ld, e, "an entrypoint needs a 'rate' (e.g. 50/s)");
                 ok = false;
             } else {
@@ -337,7 +342,7 @@ static void ld_metric_effect(sx_loader *ld, const sx_ynode *n, sx_effect *e)
     e->metric_index = -1;
     ld_check_keys(ld, n, "a metric effect", metric_effect_keys);
     ld_string(ld, sx_ymap_get(n, "metric"), "metric", &e->metric);
-    if (!(v = sx_ymap_get(n, "value"))) {
+    if (!(v = sx_ymap_get(n, "value")) && !ld_misspelled(n, "value")) {
         ld_error(ld, n, "a metric effect needs 'value' (set, add, multiply, ramp_to or leak)");
         return;
     }
@@ -383,7 +388,7 @@ static void ld_traffic_effect(sx_loader *ld, const sx_ynode *n, sx_effect *e)
     if (!ld_is_map(ld, v, "traffic"))
         return;
     ld_check_keys(ld, v, "a traffic effect", ops);
-    if (!(x = sx_ymap_get(v, "multiply"))) {
+    if (!(x = sx_ymap_get(v, "multiply")) && !ld_misspelled(v, "multiply")) {
         ld_error(ld, v, "a traffic effect needs 'multiply' (e.g. {multiply: 1.4})");
         return;
     }
@@ -415,7 +420,7 @@ static void ld_incident(sx_loader *ld, const sx_ynode *n, sx_incident *inc)
 
     inc->pos = LD_POS(n);
     ld_check_keys(ld, n, "an incident", incident_keys);
-    if (!(v = sx_ymap_get(n, "name"))) {
+    if (!(v = sx_ymap_get(n, "name")) && !ld_misspelled(n, "name")) {
         ld_error(ld, n, "an incident needs a 'name'");
     } else if (ld_string(ld, v, "name", &inc->name)) {
         inc->pos = LD_POS(v);
@@ -427,19 +432,19 @@ static void ld_incident(sx_loader *ld, const sx_ynode *n, sx_incident *inc)
             }
         }
     }
-    if (!(v = sx_ymap_get(n, "start")))
+    if (!(v = sx_ymap_get(n, "start")) && !ld_misspelled(n, "start"))
         ld_error(ld, n, "an incident needs 'start' (offset from the start of the timeline)");
     else
         ld_duration(ld, v, "start", &inc->start);
     if ((v = sx_ymap_get(n, "ramp")) != NULL)
         ld_duration(ld, v, "ramp", &inc->ramp);
-    if (!(v = sx_ymap_get(n, "duration")))
+    if (!(v = sx_ymap_get(n, "duration")) && !ld_misspelled(n, "duration"))
         ld_error(ld, n, "an incident needs 'duration' (how long it holds at full effect)");
     else
         ld_positive_duration(ld, v, "duration", &inc->duration);
     if ((v = sx_ymap_get(n, "recover")) != NULL)
         ld_duration(ld, v, "recover", &inc->recover);
-    if (!(v = sx_ymap_get(n, "effects"))) {
+    if (!(v = sx_ymap_get(n, "effects")) && !ld_misspelled(n, "effects")) {
         ld_error(ld, n, "an incident needs 'effects'");
         return;
     }
@@ -556,7 +561,7 @@ static void ld_metric(sx_loader *ld, const sx_ynode *n, sx_metric *m)
     m->max = INFINITY;
     m->min = -INFINITY;
     ld_check_keys(ld, n, "a metric", metric_keys);
-    if (!(v = sx_ymap_get(n, "name"))) {
+    if (!(v = sx_ymap_get(n, "name")) && !ld_misspelled(n, "name")) {
         ld_error(ld, n, "a metric needs a 'name'");
     } else if (ld_string(ld, v, "name", &m->name)) {
         m->pos = LD_POS(v);
@@ -568,7 +573,7 @@ static void ld_metric(sx_loader *ld, const sx_ynode *n, sx_metric *m)
                 ld_error(ld, v, "'%s' is derived from requests by sigsynth; choose another name",
                          m->name);
     }
-    if (!(v = sx_ymap_get(n, "type"))) {
+    if (!(v = sx_ymap_get(n, "type")) && !ld_misspelled(n, "type")) {
         ld_error(ld, n, "a metric needs a 'type' (gauge, counter or histogram)");
     } else {
         const char *t;
@@ -583,7 +588,7 @@ static void ld_metric(sx_loader *ld, const sx_ynode *n, sx_metric *m)
                 ld_error(ld, v, "unknown metric type '%s' (use gauge, counter or histogram)", t);
         }
     }
-    if (!(v = sx_ymap_get(n, "service"))) {
+    if (!(v = sx_ymap_get(n, "service")) && !ld_misspelled(n, "service")) {
         ld_error(ld, n, "a metric needs a 'service' (whose resource the series belongs to)");
     } else {
         const char *svc;
@@ -612,7 +617,7 @@ static void ld_metric(sx_loader *ld, const sx_ynode *n, sx_metric *m)
         ld_string(ld, v, "description", &m->description);
     if ((v = sx_ymap_get(n, "unit")) != NULL)
         ld_string(ld, v, "unit", &m->unit);
-    if (!(val = sx_ymap_get(n, "value"))) {
+    if (!(val = sx_ymap_get(n, "value")) && !ld_misspelled(n, "value")) {
         ld_error(ld, n, "a metric needs 'value' (e.g. {baseline: 20, noise: 2})");
         return;
     }
@@ -620,7 +625,7 @@ static void ld_metric(sx_loader *ld, const sx_ynode *n, sx_metric *m)
         return;
     if (m->type == SX_METRIC_GAUGE) {
         ld_check_keys(ld, val, "a gauge value", gauge_value_keys);
-        if (!(v = sx_ymap_get(val, "baseline")))
+        if (!(v = sx_ymap_get(val, "baseline")) && !ld_misspelled(val, "baseline"))
             ld_error(ld, val, "a gauge needs 'baseline'");
         else
             ld_quantity(ld, v, "baseline", &m->baseline);
@@ -640,7 +645,7 @@ static void ld_metric(sx_loader *ld, const sx_ynode *n, sx_metric *m)
     } else if (m->type == SX_METRIC_COUNTER) {
         ld_check_keys(ld, val, "a counter value", counter_value_keys);
         const char *why = NULL;
-        if (!(v = sx_ymap_get(val, "rate")))
+        if (!(v = sx_ymap_get(val, "rate")) && !ld_misspelled(val, "rate"))
             ld_error(ld, val, "a counter needs 'rate' (how fast it grows, e.g. 5/s or 2MiB/s)");
         else if (ld_is_scalar(ld, v, "rate") && sx_parse_quantity_rate(v->str, &m->rate, &why))
             ld_error(ld, v, "rate: '%s': %s", v->str, why);
@@ -651,11 +656,11 @@ static void ld_metric(sx_loader *ld, const sx_ynode *n, sx_metric *m)
         m->min = 0;
     } else {
         ld_check_keys(ld, val, "a histogram value", hist_value_keys);
-        if (!(v = sx_ymap_get(val, "rate")))
+        if (!(v = sx_ymap_get(val, "rate")) && !ld_misspelled(val, "rate"))
             ld_error(ld, val, "a histogram needs 'rate' (observations per second)");
         else
             ld_rate(ld, v, "rate", true, &m->rate);
-        if (!(v = sx_ymap_get(val, "observe")))
+        if (!(v = sx_ymap_get(val, "observe")) && !ld_misspelled(val, "observe"))
             ld_error(ld, val, "a histogram needs 'observe' (a latency-style distribution)");
         else
             ld_latency(ld, v, "observe", &m->observe);
@@ -699,6 +704,8 @@ static void ld_window(sx_loader *ld, const sx_ynode *n, const char *what, bool a
 {
     const sx_ynode *v;
 
+    if (!n)
+        return;
     w->present = true;
     w->pos = LD_POS(n);
     if (n->kind == SX_YSCALAR && n->plain && strcmp(n->str, "never") == 0) {
@@ -710,13 +717,13 @@ static void ld_window(sx_loader *ld, const sx_ynode *n, const char *what, bool a
     if (!ld_is_map(ld, n, what))
         return;
     ld_check_keys(ld, n, what, window_keys);
-    if (!(v = sx_ymap_get(n, "after"))) {
+    if (!(v = sx_ymap_get(n, "after")) && !ld_misspelled(n, "after")) {
         ld_error(ld, n, "%s needs 'after' (an anchor like pool-exhaustion.start)", what);
     } else if (ld_string(ld, v, "after", &w->after.text)) {
         w->after.pos = LD_POS(v);
         w->after.incident = -2;   /* resolved in check.c, once incidents are known */
     }
-    if (!(v = sx_ymap_get(n, "within")))
+    if (!(v = sx_ymap_get(n, "within")) && !ld_misspelled(n, "within"))
         ld_error(ld, n, "%s needs 'within' (how long after the anchor, e.g. 5m)", what);
     else
         ld_positive_duration(ld, v, "within", &w->within);
@@ -744,13 +751,13 @@ void ld_expect(sx_loader *ld, const sx_ynode *n)
             continue;
         e->pos = LD_POS(a);
         ld_check_keys(ld, a, "an alert expectation", alert_keys);
-        if (!(v = sx_ymap_get(a, "alert")))
+        if (!(v = sx_ymap_get(a, "alert")) && !ld_misspelled(a, "alert"))
             ld_error(ld, a, "an alert expectation needs 'alert' (the alert rule's name)");
         else
             ld_string(ld, v, "alert", &e->alert);
         if ((v = sx_ymap_get(a, "labels")) != NULL)
             ld_attrs(ld, v, "labels", &e->labels);
-        if (!(v = sx_ymap_get(a, "fires")))
+        if (!(v = sx_ymap_get(a, "fires")) && !ld_misspelled(a, "fires"))
             ld_error(ld, a, "an alert expectation needs 'fires' ({after, within} or never)");
         else
             ld_window(ld, v, "fires", true, &e->fires);

@@ -27,8 +27,10 @@ bool ld_latency(sx_loader *ld, const sx_ynode *n, const char *what, sx_latency *
     const char *kind = "percentiles";
 
     memset(out, 0, sizeof(*out));
-    out->pos = LD_POS(n);
     out->max = INFINITY;
+    if (!n)
+        return false;
+    out->pos = LD_POS(n);
     if (!ld_is_map(ld, n, what))
         return false;
     ld_check_keys(ld, n, what, latency_keys);
@@ -91,7 +93,7 @@ bool ld_latency(sx_loader *ld, const sx_ynode *n, const char *what, sx_latency *
     if (strcmp(kind, "constant") == 0) {
         out->kind = SX_DIST_CONSTANT;
         const sx_ynode *c = sx_ymap_get(n, "value");
-        if (!c) {
+        if (!c && !ld_misspelled(n, "value")) {
             ld_error(ld, n, "a constant latency needs 'value'");
             return false;
         }
@@ -265,7 +267,7 @@ static bool ld_log(sx_loader *ld, const sx_ynode *n, bool in_incident, sx_log_sp
     if ((v = sx_ymap_get(n, "severity")) != NULL)
         ok &= ld_severity(ld, v, out);
     v = sx_ymap_get(n, "body");
-    if (!v) {
+    if (!v && !ld_misspelled(n, "body")) {
         ld_error(ld, n, "a log entry needs a 'body'");
         ok = false;
     } else {
@@ -322,7 +324,7 @@ static bool ld_call(sx_loader *ld, const sx_ynode *n, sx_call *c)
     if (!ld_is_map(ld, n, "a call"))
         return false;
     ld_check_keys(ld, n, "a call", call_keys);
-    if (!(v = sx_ymap_get(n, "to"))) {
+    if (!(v = sx_ymap_get(n, "to")) && !ld_misspelled(n, "to")) {
         ld_error(ld, n, "a call needs 'to: service.operation'");
         ok = false;
     } else if (ld_string(ld, v, "to", &c->target)) {

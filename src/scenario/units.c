@@ -60,9 +60,11 @@ static int number_prefix(const char *s, double *out, size_t *used)
 int sx_parse_number(const char *s, double *out)
 {
     size_t used;
+    double v;
 
-    if (number_prefix(s, out, &used) || s[used] != '\0')
+    if (number_prefix(s, &v, &used) || s[used] != '\0')
         return SX_EINVAL;
+    *out = v;
     return 0;
 }
 
@@ -254,10 +256,16 @@ int sx_parse_size(const char *s, double *out, const char **why)
 
 int sx_parse_quantity(const char *s, double *out, const char **why)
 {
+    double v;
+    size_t used;
+
     if (sx_parse_number(s, out) == 0)
         return 0;
     if (sx_parse_size(s, out, why) == 0)
         return 0;
+    /* "512Mib": a number with a unit we do not know - say so. */
+    if (number_prefix(s, &v, &used) == 0 && s[used] != '\0')
+        return SX_EINVAL;
     *why = "expected a number or a size like 300MiB";
     return SX_EINVAL;
 }

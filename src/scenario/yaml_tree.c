@@ -70,8 +70,8 @@ static int check_utf8(const unsigned char *s, size_t len, sx_diag *d)
         if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
             cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
             goto bad;
-        if (c == '\n') {
-            line++;
+        if (c == '\n' || (c == '\r' && (i + 1 == len || s[i + 1] != '\n'))) {
+            line++;   /* \n, \r\n and a lone \r all end a line, as in libyaml */
             col = 1;
         } else {
             col++;
@@ -162,12 +162,45 @@ static int is_merge_key(const sx_ynode *k)
     return k->kind == SX_YSCALAR && k->plain && k->len == 2 && memcmp(k->str, "<<", 2) == 0;
 }
 
-static int has_key(const sx_ypair *pairs, uint32_t n, const sx_ynode *key)
+/* The keys of one mapping under construction, hashed so that duplicate
+ * detection and `<<` merges stay linear however large a mapping is. */
+struct keyset {
+    const sx_ynode **slot;
+    uint32_t cap;
+};
+
+static uint64_t key_hash(const sx_ynode *k)
 {
-    for (uint32_t i = 0; i < n; i++)
-        if (keys_equal(pairs[i].key, key))
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < k->len; i++)
+        h = (h ^ (unsigned char)k->str[i]) * 1099511628211ull;
+    return h;
+}
+
+static int keyset_init(struct keyset *ks, uint32_t n)
+{
+    uint32_t cap = 16;
+
+    while (cap < 2 * n + 1)
+        cap *= 2;
+    ks->slot = calloc(cap, sizeof(*ks->slot));
+    ks->cap = cap;
+    return ks->slot ? 0 : SX_ENOMEM;
+}
+
+/* Adds k; returns 1 if an equal key was already there. */
+static int keyset_add(struct keyset *ks, const sx_ynode *k)
+{
+    uint32_t mask = ks->cap - 1;
+
+    for (uint32_t i = (uint32_t)key_hash(k) & mask;; i = (i + 1) & mask) {
+        if (!ks->slot[i]) {
+            ks->slot[i] = k;
+            return 0;
+        }
+        if (keys_equal(ks->slot[i], k))
             return 1;
-    return 0;
+    }
 }
 
 /* Closes a mapping: resolves `<<` merges (explicit keys win, earlier merge
@@ -191,8 +224,9 @@ static int finish_map(struct builder *b, struct frame *f)
                     cap += v->items[j]->npairs;
         }
     }
+    struct keyset ks;
     n->pairs = sx_arena_calloc(&b->doc->arena, cap ? cap : 1, sizeof(*n->pairs));
-    if (!n->pairs)
+    if (!n->pairs || keyset_init(&ks, cap))
         return SX_ENOMEM;
     for (uint32_t i = 0; i < npairs; i++) {
         sx_ynode *k = f->kids[2 * i], *v = f->kids[2 * i + 1];
@@ -204,9 +238,7 @@ static int finish_map(struct builder *b, struct frame *f)
             rc = SX_ESYNTAX;
             continue;
         }
-        /* Maps are small in scenario files; large ones are bounded by the
-         * file size limit, and this check stays linear per key in practice. */
-        if (n->npairs < 4096 && has_key(n->pairs, n->npairs, k)) {
+        if (keyset_add(&ks, k)) {
             sx_diag_error(b->d, k->line, k->col, "duplicate key '%s'", k->str);
             rc = SX_ESYNTAX;
             continue;
@@ -229,13 +261,14 @@ static int finish_map(struct builder *b, struct frame *f)
                 continue;
             }
             for (uint32_t p = 0; p < src->npairs; p++) {
-                if (has_key(n->pairs, n->npairs, src->pairs[p].key))
+                if (keyset_add(&ks, src->pairs[p].key))
                     continue;
                 n->pairs[n->npairs++] = src->pairs[p];
                 n->weight = sat_add(n->weight, src->pairs[p].value->weight);
             }
         }
     }
+    free(ks.slot);
     return rc;
 }
 

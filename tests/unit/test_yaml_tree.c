@@ -6,6 +6,7 @@
 
 #include "scenario/yaml_tree.h"
 #include "util/err.h"
+#include "util/strbuf.h"
 
 static int parse(const char *text, sx_ydoc *doc, sx_diag *d)
 {
@@ -165,6 +166,46 @@ static void test_multi_document_and_size(void **state)
     done(&doc, &d);
 }
 
+/* Large mappings: duplicates are still found past thousands of keys, and
+ * `<<` merges of a huge mapping stay linear (this used to be quadratic). */
+static void test_large_maps(void **state)
+{
+    sx_strbuf b;
+    sx_ydoc doc;
+    sx_diag d;
+    (void)state;
+    sx_strbuf_init(&b);
+    sx_strbuf_puts(&b, "big: &big {");
+    for (int i = 0; i < 100000; i++)
+        sx_strbuf_printf(&b, "%sk%d: 1", i ? ", " : "", i);
+    sx_strbuf_puts(&b, "}\n");
+    for (int i = 0; i < 5; i++)
+        sx_strbuf_printf(&b, "y%d: {<<: *big, extra: 2}\n", i);
+    assert_int_equal(parse(b.data, &doc, &d), 0);
+    assert_int_equal(sx_ymap_get(doc.root, "y4")->npairs, 100001);
+    done(&doc, &d);
+    sx_strbuf_clear(&b);
+    sx_strbuf_puts(&b, "m: {");
+    for (int i = 0; i < 5000; i++)
+        sx_strbuf_printf(&b, "k%d: 1, ", i);
+    sx_strbuf_puts(&b, "k4999: 2}\n");
+    assert_int_equal(parse(b.data, &doc, &d), SX_ESYNTAX);
+    assert_non_null(strstr(d.items[0].msg, "duplicate key 'k4999'"));
+    done(&doc, &d);
+    sx_strbuf_fini(&b);
+}
+
+static void test_cr_line_endings(void **state)
+{
+    sx_ydoc doc;
+    sx_diag d;
+    (void)state;
+    assert_int_equal(parse("version: 1\rname: mini\rdescription: \"caf\xe9\"\r", &doc, &d),
+                     SX_ESYNTAX);
+    assert_int_equal(d.items[0].line, 3);
+    done(&doc, &d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_alias_bomb),       cmocka_unit_test(test_alias_errors),
         cmocka_unit_test(test_depth_limit),      cmocka_unit_test(test_encoding),
         cmocka_unit_test(test_multi_document_and_size),
+        cmocka_unit_test(test_large_maps),       cmocka_unit_test(test_cr_line_endings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
