@@ -54,6 +54,27 @@ HTTP_BOUNDS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 
 RPC_BOUNDS_MS = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000]
 NS = 1_000_000_000
 
+# SX_FAKE_BUG=name[,name...] makes the fake misbehave on purpose, so that selftest.py can
+# prove each checker fails when it should. Empty (the default): a correct run.
+BUGS = set(b for b in os.environ.get("SX_FAKE_BUG", "").split(",") if b)
+KNOWN_BUGS = {
+    "nondeterministic": "ids and error draws seeded from the wall clock",
+    "summary-count": "generated.spans in the summary is one too many",
+    "hist-miss": "one SERVER span is left out of its histogram",
+    "status-attr": "one failed HTTP SERVER span says http.response.status_code 200",
+    "log-orphan": "one request log carries a traceId no span has",
+    "exemplar-orphan": "one exemplar points at a span that does not exist",
+    "no-synthetic": "catalog's resource lacks sigsynth.synthetic",
+    "incident-by-request": "spans tagged by their request's arrival, not their own start",
+    "int-as-number": "intValue written as a JSON number",
+    "orphan-parent": "one span's parentSpanId is no span",
+    "latency-x20": "the incident multiplies orders-db.query latency by 20, not 25",
+    "slow-query": "orders-db.query 5% slower than declared",
+    "rate-low": "entrypoint rates 3% low",
+    "live-batch": "live mode writes everything at the end",
+    "live-future": "live mode writes spans when they start, not when they end",
+}
+
 
 # --------------------------------------------------------------------------- distributions
 
@@ -138,7 +159,9 @@ class Sim:
         self.end_ns = start_ns + int(round(dur_s * NS))
         self.run_id = run_id
         self.model = build_model(info)
-        self.rng = random.Random(seed)
+        self.rng = random.Random(time.time_ns() if "nondeterministic" in BUGS else seed)
+        self.bug_done = set()
+        self.req_t0 = start_ns
         self.weyl = {}
         self.qfn = {k: quantile_fn(v["lat"]) for k, v in self.model["ops"].items()}
         self.qfn["query"] = quantile_fn(self.model["query"]["pcts"], self.model["query"]["max"])
@@ -195,10 +218,13 @@ class Sim:
 
     def query_effects(self, t_ns):
         mult, perr, msg = 1.0, self.model["query"]["errors"], "query failed"
+        if "slow-query" in BUGS:
+            mult = 1.05
         for inc in self.incidents:
             f = self.factor(inc, t_ns)
             if f > 0:
-                mult *= 1.0 + (inc["query_latency_multiply"] - 1.0) * f
+                m = inc["query_latency_multiply"] * (0.8 if "latency-x20" in BUGS else 1.0)
+                mult *= 1.0 + (m - 1.0) * f
                 if "query_errors_set" in inc:
                     perr = perr + (inc["query_errors_set"] - perr) * f
                     msg = "connection pool exhausted"
@@ -208,7 +234,19 @@ class Sim:
     def res_key(self, service, inst):
         return (service, inst)
 
+    def bug_once(self, name):
+        if name in BUGS and name not in self.bug_done:
+            self.bug_done.add(name)
+            return True
+        return False
+
     def add_span(self, rkey, span, incident, metric=None, mattrs=None, value=None):
+        if "incident-by-request" in BUGS:
+            incident = self.active(self.req_t0)
+        if span.get("parentSpanId") and self.bug_once("orphan-parent"):
+            span["parentSpanId"] = self.sid()
+        if metric and span["kind"] == 2 and self.bug_once("hist-miss"):
+            metric = None
         if incident:
             span["attributes"].append(kv("sigsynth.incident", incident))
         end = int(span["endTimeUnixNano"])
@@ -224,6 +262,8 @@ class Sim:
         inc = self.active(t_ns)
         if inc:
             rec["attributes"].append(kv("sigsynth.incident", inc))
+        if trace and self.bug_once("log-orphan"):
+            trace = self.tid()
         if trace:
             rec["traceId"], rec["spanId"] = trace, span
         self.logs.append((t_ns, self.next_seq(), rkey, rec))
@@ -252,6 +292,8 @@ class Sim:
         http = " /" in op
         a = []
         code = spec["status"] if failed else (200 if http else 0)
+        if failed and http and self.bug_once("status-attr"):
+            code = 200
         if http:
             method, route = op.split(" ", 1)
             a += [kv("http.request.method", method), kv("http.route", route),
@@ -334,6 +376,7 @@ class Sim:
     def simulate(self):
         arrivals = []
         for i, ((svc, op), rate) in enumerate(sorted(self.info["entrypoints"].items())):
+            rate *= 0.97 if "rate-low" in BUGS else 1.0
             if (svc, op) not in self.model["ops"]:
                 continue
             t = self.start_ns
@@ -345,6 +388,7 @@ class Sim:
                 arrivals.append((t, i, svc, op))
         arrivals.sort()
         for t, _, svc, op in arrivals:
+            self.req_t0 = t
             self.server(svc, op, t, self.tid(), "")
         # background logs: every 30s per checkout pod; incident logs at 5/s
         n = self.model["instances"]["checkout"]
@@ -376,7 +420,9 @@ class Sim:
             a.append(kv("service.version", self.model["versions"][service]))
         for k, v in sorted(self.info["resource"].items()):
             a.append(kv(k, v))
-        a += [kv("sigsynth.synthetic", True), kv("sigsynth.scenario", self.info["name"]),
+        if not (service == "catalog" and "no-synthetic" in BUGS):
+            a.append(kv("sigsynth.synthetic", True))
+        a += [kv("sigsynth.scenario", self.info["name"]),
               kv("sigsynth.run_id", self.run_id)]
         return {"attributes": a}
 
@@ -421,7 +467,7 @@ class Sim:
                 ex = []
                 for b, (value, end, tr, sp, inc) in sorted(window.get(key, {}).items()):
                     e = {"timeUnixNano": str(end), "asDouble": value, "traceId": tr,
-                         "spanId": sp}
+                         "spanId": self.sid() if self.bug_once("exemplar-orphan") else sp}
                     if inc:
                         e["filteredAttributes"] = [kv("sigsynth.incident", inc)]
                     ex.append(e)
@@ -458,7 +504,7 @@ def kv(key, value):
     if isinstance(value, bool):
         v = {"boolValue": value}
     elif isinstance(value, int):
-        v = {"intValue": str(value)}
+        v = {"intValue": value if "int-as-number" in BUGS else str(value)}
     elif isinstance(value, float):
         v = {"doubleValue": value}
     else:
@@ -537,6 +583,11 @@ def main(argv):
     ap.add_argument("--run-id")
     ap.add_argument("--shard", default="0/1")
     a = ap.parse_args(argv)
+    unknown = BUGS - set(KNOWN_BUGS)
+    if unknown:
+        print("fake_run: unknown SX_FAKE_BUG %s; known: %s" % (
+            ",".join(sorted(unknown)), ", ".join(sorted(KNOWN_BUGS))), file=sys.stderr)
+        return 2
     info = otlp.scenario_info(a.file)
     seed = a.seed if a.seed is not None else 42
     dur_s = otlp.parse_duration(a.duration) if a.duration else info["duration"]
@@ -567,6 +618,12 @@ def main(argv):
             files["metrics"].write(dumps(obj))
             lines += 1
     else:
+        if "live-batch" in BUGS:
+            time.sleep(max(0.0, (sim.end_ns - time.time_ns()) / NS))
+        if "live-future" in BUGS:
+            spans = [(int(sp["startTimeUnixNano"]),) + rest[1:] for rest in spans
+                     for sp in [rest[3]]]
+            spans.sort(key=lambda x: (x[0], x[1]))
         si = li = ci = 0
         while si < len(spans) or li < len(logs) or ci < len(cols):
             now = time.time_ns()
@@ -631,6 +688,8 @@ def main(argv):
                        for (s, o), v in sorted(ops.items())],
         "logs_by_severity": dict(sorted(by_sev.items())),
     }
+    if "summary-count" in BUGS:
+        summary["generated"]["spans"] += 1
     if a.summary:
         with open(a.summary, "w", encoding="utf-8") as f:
             json.dump(summary, f, indent=2)

@@ -539,6 +539,19 @@ def scenario_info(path):
             if m:
                 timeouts.append(parse_duration(m.group(1)))
     info["query_timeout"] = max(timeouts) if timeouts else None
+    # the services that call orders-db.query, and its db system
+    callers = set()
+    for i, ln in enumerate(lines):
+        if re.match(r"^\s*-\s*to:\s*orders-db\.\"?query\"?\s*$", ln):
+            for j in range(i, -1, -1):
+                m = re.match(r"^  ([a-z0-9-]+):\s*$", lines[j])
+                if m:
+                    callers.add(m.group(1))
+                    break
+    info["query_callers"] = sorted(callers)
+    si = _find_service(lines, "orders-db")
+    m = re.search(r"^\s+system:\s*(\S+)", "\n".join(_block(lines, si)), re.M)
+    info["query_system"] = m.group(1) if m else None
     # incidents
     incs = []
     start = None
