@@ -17,7 +17,7 @@ typedef struct file_exporter {
     char *path[SX_NSIG];
     bool flush_each;
     sx_strbuf buf;
-    sx_otlp_json enc;
+    sx_group enc;
     sx_export_stats st;
 } file_exporter;
 
@@ -108,7 +108,7 @@ static void file_destroy(sx_exporter *e)
         free(fe->path[i]);
     }
     sx_strbuf_fini(&fe->buf);
-    sx_otlp_json_fini(&fe->enc);
+    sx_group_fini(&fe->enc);
     free(fe);
 }
 
@@ -135,7 +135,7 @@ int sx_file_exporter_create(const char *dir, unsigned signals, bool flush_each,
     fe->base.signals = signals;
     fe->flush_each = flush_each;
     sx_strbuf_init(&fe->buf);
-    sx_otlp_json_init(&fe->enc);
+    sx_group_init(&fe->enc);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         file_destroy(&fe->base);

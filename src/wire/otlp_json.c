@@ -5,58 +5,8 @@
 
 #include "util/err.h"
 #include "wire/json.h"
+#include "wire/group.h"
 #include "wire/semconv.h"
-
-void sx_otlp_json_init(sx_otlp_json *enc)
-{
-    memset(enc, 0, sizeof(*enc));
-}
-
-void sx_otlp_json_fini(sx_otlp_json *enc)
-{
-    free(enc->order);
-    free(enc->start);
-    memset(enc, 0, sizeof(*enc));
-}
-
-/* Counting sort of item indexes by resource: order[] lists items resource by
- * resource, start[res]..start[res+1] delimits each group. */
-static int group(sx_otlp_json *enc, uint32_t nres, uint32_t n, const void *items, size_t stride,
-                 size_t res_off, const sx_run *r)
-{
-    if (enc->order_cap < n) {
-        uint32_t *o = realloc(enc->order, n * sizeof(*o));
-        if (!o)
-            return SX_ENOMEM;
-        enc->order = o;
-        enc->order_cap = n;
-    }
-    if (enc->start_cap < nres + 2) {
-        uint32_t *st = realloc(enc->start, (nres + 2) * sizeof(*st));
-        if (!st)
-            return SX_ENOMEM;
-        enc->start = st;
-        enc->start_cap = nres + 2;
-    }
-    memset(enc->start, 0, (nres + 2) * sizeof(*enc->start));
-    for (uint32_t i = 0; i < n; i++) {
-        const unsigned char *it = (const unsigned char *)items + i * stride;
-        uint16_t svc, inst;
-        memcpy(&svc, it + res_off, 2);
-        memcpy(&inst, it + res_off + 2, 2);
-        enc->start[sx_run_resource(r, svc, inst) + 2]++;
-    }
-    for (uint32_t i = 2; i < nres + 2; i++)
-        enc->start[i] += enc->start[i - 1];
-    for (uint32_t i = 0; i < n; i++) {
-        const unsigned char *it = (const unsigned char *)items + i * stride;
-        uint16_t svc, inst;
-        memcpy(&svc, it + res_off, 2);
-        memcpy(&inst, it + res_off + 2, 2);
-        enc->order[enc->start[sx_run_resource(r, svc, inst) + 1]++] = i;
-    }
-    return 0;
-}
 
 static void put_kvs(sx_strbuf *b, const sx_kv *kv, uint32_t n)
 {
@@ -147,7 +97,7 @@ static void put_span(sx_strbuf *b, const sx_run *r, const sx_span *sp)
     sx_strbuf_putc(b, '}');
 }
 
-int sx_otlp_json_traces(sx_otlp_json *enc, const sx_run *r, const sx_batch *b, sx_strbuf *out,
+int sx_otlp_json_traces(sx_group *enc, const sx_run *r, const sx_batch *b, sx_strbuf *out,
                         uint64_t *items)
 {
     int rc;
@@ -156,13 +106,13 @@ int sx_otlp_json_traces(sx_otlp_json *enc, const sx_run *r, const sx_batch *b, s
     *items = 0;
     if (!b->nspans)
         return 0;
-    rc = group(enc, r->nresources, b->nspans, b->spans, sizeof(*b->spans),
-               offsetof(sx_span, service), r);
+    rc = sx_group_by_resource(enc, r, b->spans, b->nspans, sizeof(*b->spans),
+                              offsetof(sx_span, service));
     if (rc)
         return rc;
     sx_strbuf_puts(out, "{\"resourceSpans\":[");
     for (uint32_t res = 0; res < r->nresources; res++) {
-        uint32_t from = res ? enc->start[res] : 0, to = enc->start[res + 1];
+        uint32_t from = enc->start[res], to = enc->start[res + 1];
         if (from == to)
             continue;
         if (!first_res)
@@ -184,7 +134,7 @@ int sx_otlp_json_traces(sx_otlp_json *enc, const sx_run *r, const sx_batch *b, s
     return out->failed ? SX_ENOMEM : 0;
 }
 
-int sx_otlp_json_logs(sx_otlp_json *enc, const sx_run *r, const sx_batch *b, sx_strbuf *out,
+int sx_otlp_json_logs(sx_group *enc, const sx_run *r, const sx_batch *b, sx_strbuf *out,
                       uint64_t *items)
 {
     int rc;
@@ -195,13 +145,13 @@ int sx_otlp_json_logs(sx_otlp_json *enc, const sx_run *r, const sx_batch *b, sx_
     *items = 0;
     if (!b->nlogs)
         return 0;
-    rc = group(enc, r->nresources, b->nlogs, b->logs, sizeof(*b->logs),
-               offsetof(sx_logrec, service), r);
+    rc = sx_group_by_resource(enc, r, b->logs, b->nlogs, sizeof(*b->logs),
+                              offsetof(sx_logrec, service));
     if (rc)
         return rc;
     sx_strbuf_puts(out, "{\"resourceLogs\":[");
     for (uint32_t res = 0; res < r->nresources; res++) {
-        uint32_t from = res ? enc->start[res] : 0, to = enc->start[res + 1];
+        uint32_t from = enc->start[res], to = enc->start[res + 1];
         if (from == to)
             continue;
         if (!first_res)

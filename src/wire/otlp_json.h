@@ -9,25 +9,14 @@
 #include "sim/batch.h"
 #include "sim/metrics.h"
 #include "sim/run.h"
+#include "wire/group.h"
 #include "util/strbuf.h"
-
-/* Reusable grouping scratch: sized on first use, then never reallocated for
- * batches of the same capacity. */
-typedef struct sx_otlp_json {
-    uint32_t *order;
-    uint32_t order_cap;
-    uint32_t *start;        /* per resource + 1 */
-    uint32_t start_cap;
-} sx_otlp_json;
-
-void sx_otlp_json_init(sx_otlp_json *enc);
-void sx_otlp_json_fini(sx_otlp_json *enc);
 
 /* Each returns 0 or SX_ENOMEM; writes nothing when there is nothing to send
  * (OTLP says not to send empty envelopes). *items gets the count written. */
-int sx_otlp_json_traces(sx_otlp_json *enc, const sx_run *r, const sx_batch *b, sx_strbuf *out,
+int sx_otlp_json_traces(sx_group *enc, const sx_run *r, const sx_batch *b, sx_strbuf *out,
                         uint64_t *items);
-int sx_otlp_json_logs(sx_otlp_json *enc, const sx_run *r, const sx_batch *b, sx_strbuf *out,
+int sx_otlp_json_logs(sx_group *enc, const sx_run *r, const sx_batch *b, sx_strbuf *out,
                       uint64_t *items);
 int sx_otlp_json_metrics(const sx_run *r, const sx_metrics *m, int64_t time_ns, sx_strbuf *out,
                          uint64_t *items);

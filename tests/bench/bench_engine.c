@@ -18,7 +18,7 @@ typedef struct bench_exporter {
     sx_exporter base;
     bool encode;
     sx_strbuf buf;
-    sx_otlp_json enc;
+    sx_group enc;
     uint64_t bytes;
     sx_export_stats st;
 } bench_exporter;
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
         struct timespec t0, t1;
 
         sx_strbuf_init(&be.buf);
-        sx_otlp_json_init(&be.enc);
+        sx_group_init(&be.enc);
         memset(&res, 0, sizeof(res));
         if (sx_run_init(&run, s, &cfg) || sx_counts_init(&res.counts))
             return 1;
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         sx_counts_fini(&res.counts);
         sx_run_fini(&run);
         sx_strbuf_fini(&be.buf);
-        sx_otlp_json_fini(&be.enc);
+        sx_group_fini(&be.enc);
     }
     qsort(rates, (size_t)repeats, sizeof(*rates), cmp);
     struct rusage ru;

@@ -9,7 +9,8 @@ line appears. For every span, lag = arrival time - endTimeUnixNano.
   * the process exits 0 within 60 s (it is killed, and the test fails, after 60 s);
   * median lag < 1 s;
   * every span timestamp lies within [process start - 1 s, process end + 1 s];
-  * no span is written more than 1 s before it ends (live mode must not emit the future);
+  * no span is written more than 0.25 s before it ends (live mode must not emit the future;
+    the slack is for an engine that paces in ticks);
   * while the process runs, traces.jsonl grows at least every 1.5 s (flushes at least once per
     second, with slack for scheduling), and most lines appear before the process exits;
   * the spans cover at least 15 s of the 20 s, and the summary's start is the process start
@@ -28,6 +29,7 @@ import otlp  # noqa: E402
 DURATION_S = 20
 KILL_AFTER_S = 60
 POLL_S = 0.02
+EARLY_S = 0.25
 
 
 def main(argv):
@@ -134,8 +136,8 @@ def run(chk, st):
     chk.info("lag arrival - end: min %.3fs, p50 %.3fs, p90 %.3fs, p99 %.3fs, max %.3fs" % (
         lags[0], med, otlp.percentile(lags, 0.9), otlp.percentile(lags, 0.99), lags[-1]))
     chk.check("median lag < 1s", med < 1.0, "%.3fs" % med)
-    early = sum(1 for x in lags if x < -1.0)
-    chk.check("no span written more than 1s before its end", early == 0,
+    early = sum(1 for x in lags if x < -EARLY_S)
+    chk.check("no span written more than %gs before its end" % EARLY_S, early == 0,
               "%d spans, earliest %.3fs before its end" % (early, -lags[0]) if early else
               "min lag %.3fs" % lags[0])
     chk.check("span timestamps within [process start - 1s, process end + 1s]",
