@@ -41,6 +41,8 @@ struct sx_exporter_ops {
     int (*flush)(sx_exporter *e, int64_t deadline_ns);
     void (*stats)(const sx_exporter *e, sx_export_stats *out);
     void (*destroy)(sx_exporter *e);
+    /* Optional: the run is over (metrics still valid) - e.g. stale markers. */
+    int (*finish)(sx_exporter *e, const sx_run *r, const sx_metrics *m);
 };
 
 struct sx_exporter {

@@ -282,6 +282,9 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
             goto out;
     }
     rc = flush_batch(&e);
+    for (size_t i = 0; !rc && i < nex; i++)
+        if (ex[i]->ops->finish)
+            rc = ex[i]->ops->finish(ex[i], r, &e.metrics);
     res->series = e.metrics.nseries;
 out:
     if (rc && err[0] == '\0')

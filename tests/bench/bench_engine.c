@@ -73,7 +73,7 @@ static void b_destroy(sx_exporter *e)
 }
 
 static const struct sx_exporter_ops bench_ops = { "bench", b_batch, b_metrics, b_flush, b_stats,
-                                                  b_destroy };
+                                                  b_destroy, NULL };
 
 static int cmp(const void *a, const void *b)
 {

@@ -11,8 +11,9 @@ line appears. For every span, lag = arrival time - endTimeUnixNano.
   * every span timestamp lies within [process start - 1 s, process end + 1 s];
   * no span is written more than 0.25 s before it ends (live mode must not emit the future;
     the slack is for an engine that paces in ticks);
-  * while the process runs, traces.jsonl grows at least every 1.5 s (flushes at least once per
-    second, with slack for scheduling), and most lines appear before the process exits;
+  * while requests arrive (the first 20 s), traces.jsonl grows at least every 1.5 s (flushes
+    at least once per second, with slack for scheduling), the first line appears within 3 s,
+    and most lines appear before the process exits;
   * the spans cover at least 15 s of the 20 s, and the summary's start is the process start
     (within 2 s).
 """
@@ -148,13 +149,17 @@ def run(chk, st):
     covered = (last_end - first_start) / 1e9
     chk.check("spans cover at least 15s of the %ds run" % DURATION_S, covered >= 15,
               "%.2fs" % covered)
-    if growth:
-        gaps = [b - a for a, b in zip(growth, growth[1:])]
-        gaps.append(t_end - growth[-1])
-        chk.check("traces.jsonl grows at least every 1.5s while the process runs",
-                  max(gaps) <= 1.5 and growth[0] - t_start <= 3.0,
+    # Growth is only expected while requests arrive: after --duration the engine may wait
+    # seconds for slow in-flight requests (timeouts up to 10s) with nothing to write.
+    t_arrivals_end = min(t_end, t_start + DURATION_S)
+    inside = [g for g in growth if g <= t_arrivals_end]
+    if inside:
+        gaps = [b - a for a, b in zip(inside, inside[1:])]
+        gaps.append(t_arrivals_end - inside[-1])
+        chk.check("traces.jsonl grows at least every 1.5s while requests arrive",
+                  max(gaps) <= 1.5 and inside[0] - t_start <= 3.0,
                   "first line %.2fs after start, largest gap %.2fs, %d growths" % (
-                      growth[0] - t_start, max(gaps), len(growth)))
+                      inside[0] - t_start, max(gaps), len(inside)))
     else:
         chk.check("traces.jsonl grows while the process runs", False,
                   "nothing appeared before the process exited")
