@@ -72,15 +72,28 @@ static void recycle_locked(sx_delivery *d, sx_payload *p)
 
 /* Prints a server's message the first time it is seen (4xx bodies are
  * logged verbatim, once per distinct text). Caller holds mu. */
+/* The message without digits: "after 2 ms" and "after 3 ms" are one message. */
+static void message_key(const sx_send_result *res, char *key, size_t size)
+{
+    size_t n = (size_t)snprintf(key, size, "%s|", res->what);
+    for (const char *p = res->detail; *p && n < size - 1; p++)
+        if (*p < '0' || *p > '9')
+            key[n++] = *p;
+    key[n < size ? n : size - 1] = '\0';
+}
+
 static void note_message_locked(sx_delivery *d, const sx_send_result *res)
 {
+    char key[128];
+
     if (!res->detail[0])
         return;
+    message_key(res, key, sizeof(key));
     for (uint32_t i = 0; i < d->nmessages; i++)
-        if (strncmp(d->messages[i], res->detail, sizeof(d->messages[i]) - 1) == 0)
+        if (strcmp(d->messages[i], key) == 0)
             return;
     if (d->nmessages < MAX_MESSAGES)
-        snprintf(d->messages[d->nmessages++], sizeof(d->messages[0]), "%.127s", res->detail);
+        snprintf(d->messages[d->nmessages++], sizeof(d->messages[0]), "%s", key);
     fprintf(stderr, "sigsynth: %s: %s: %s\n", d->cfg.name, res->what, res->detail);
 }
 

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/exporter_flags.h"
+#include "delivery.h"
 #include "cli/summary.h"
 #include "scenario/scenario.h"
 #include "scenario/units.h"
@@ -37,8 +39,9 @@ void sx_cli_help_run(void)
          "  --metric-interval D     time between metric points (default 15s)\n"
          "  --run-id ID             sigsynth.run_id tag (default: hash of scenario, seed, start)\n"
          "  --shard I/N             walk every N-th request starting at I (default 0/1)\n"
-         "  --quiet                 no end-of-run report on stderr\n\n"
-         "exit: 0 ok, 1 something was dropped or failed, 2 bad input");
+         "  --quiet                 no end-of-run report on stderr\n");
+    sx_cli_exporters_help();
+    puts("\nexit: 0 ok, 1 something was dropped or failed, 2 bad input");
 }
 
 static int parse_signals(const char *s, unsigned *out)
@@ -73,19 +76,25 @@ static int usage_error(const char *fmt, const char *arg)
 
 int sx_cmd_run(int argc, char **argv)
 {
-    const char *path = NULL, *output = "sigsynth-out", *summary = NULL, *start = NULL;
+    const char *path = NULL, *summary = NULL, *start = NULL;
     const char *run_id = NULL;
     sx_run_config cfg = { .metric_interval = 15.0, .signals = SX_SIG_ALL, .shard_count = 1 };
     bool seed_set = false, quiet = false;
     double duration = 0.0;
     const char *why;
     int exit_code = SX_EXIT_OK;
+    sx_cli_exporters xf;
 
+    sx_cli_exporters_init(&xf);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
+            continue;
+        }
+        if (strcmp(a, "--allow-drops") == 0) {
+            xf.allow_drops = true;
             continue;
         }
         if (a[0] != '-' || a[1] == '\0') {
@@ -97,9 +106,14 @@ int sx_cmd_run(int argc, char **argv)
         if (!v)
             return usage_error("%s needs a value", a);
         i++;
-        if (strcmp(a, "--output") == 0) {
-            output = v;
-        } else if (strcmp(a, "--summary") == 0) {
+        int xr = sx_cli_exporter_flag(&xf, a, v);
+        if (xr < 0) {
+            sx_cli_exporters_fini(&xf);
+            return SX_EXIT_USAGE;
+        }
+        if (xr > 0)
+            continue;
+        if (strcmp(a, "--summary") == 0) {
             summary = v;
         } else if (strcmp(a, "--seed") == 0) {
             if (sx_parse_uint(v, UINT64_MAX / 2, &cfg.seed))
@@ -138,6 +152,12 @@ int sx_cmd_run(int argc, char **argv)
     }
     if (!path)
         return usage_error("%s", "usage: sigsynth run FILE [flags]");
+    if (sx_cli_exporters_env(&xf)) {
+        sx_cli_exporters_fini(&xf);
+        return SX_EXIT_USAGE;
+    }
+    cfg.extra_resource = xf.resource_attrs;
+    cfg.nextra_resource = xf.nresource_attrs;
 
     sx_scenario *s = NULL;
     sx_diag d;
@@ -182,12 +202,10 @@ int sx_cmd_run(int argc, char **argv)
         goto out;
     }
     if (sx_counts_init(&res.counts) ||
-        sx_file_exporter_create(output, cfg.signals, cfg.live, &ex[nex], err, sizeof(err))) {
-        fprintf(stderr, "sigsynth run: %s\n", err[0] ? err : "out of memory");
+        sx_cli_exporters_create(&xf, cfg.live, ex, sizeof(ex) / sizeof(*ex), &nex)) {
         exit_code = SX_EXIT_USAGE;
         goto out;
     }
-    nex++;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -195,14 +213,16 @@ int sx_cmd_run(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     rc = sx_engine_run(&run, ex, nex, &stop_flag, &res, err, sizeof(err));
+    /* Deliver what is still queued, within the shutdown budget. */
+    int64_t deadline = sx_monotonic_ns() + (int64_t)(xf.shutdown_timeout * 1e9);
     for (size_t i = 0; i < nex; i++)
-        ex[i]->ops->flush(ex[i], 0);
+        ex[i]->ops->flush(ex[i], deadline);
     if (rc) {
         fprintf(stderr, "sigsynth run: %s\n", err);
         exit_code = SX_EXIT_FAIL;
     }
     uint64_t dropped = sx_summary_print(quiet ? NULL : stderr, &run, &res, ex, nex);
-    if (dropped)
+    if (dropped && !xf.allow_drops)
         exit_code = SX_EXIT_FAIL;
     if (summary) {
         FILE *f = fopen(summary, "w");
@@ -211,14 +231,14 @@ int sx_cmd_run(int argc, char **argv)
             exit_code = SX_EXIT_FAIL;
         }
     }
-    if (!quiet)
-        fprintf(stderr, "  files: %s/{traces,metrics,logs}.jsonl%s%s\n", output,
-                summary ? ", summary: " : "", summary ? summary : "");
+    if (!quiet && summary)
+        fprintf(stderr, "  summary: %s\n", summary);
 out:
     for (size_t i = 0; i < nex; i++)
         ex[i]->ops->destroy(ex[i]);
     sx_counts_fini(&res.counts);
     sx_run_fini(&run);
     sx_scenario_destroy(s);
+    sx_cli_exporters_fini(&xf);
     return exit_code;
 }

@@ -32,6 +32,8 @@ typedef struct sx_run_config {
     uint32_t shard_index;
     uint32_t shard_count;
     bool live;
+    const sx_attr *extra_resource;  /* OTEL_RESOURCE_ATTRIBUTES: on every resource */
+    uint32_t nextra_resource;
 } sx_run_config;
 
 typedef struct sx_run {

@@ -48,6 +48,15 @@ uint32_t sx_resource_kvs(const sx_run *r, uint32_t resource, sx_kv *out, uint32_
     PUT_S("k8s.pod.name", res->instance_id);
     n = put_attrs(&r->s->resource, out, n, max);
     n = put_attrs(&svc->attrs, out, n, max);
+    /* OTEL_RESOURCE_ATTRIBUTES: the scenario's own attributes win. */
+    for (uint32_t i = 0; i < r->cfg.nextra_resource && n < max; i++) {
+        bool dup = false;
+        for (uint32_t k = 0; k < n; k++)
+            dup |= strcmp(out[k].key, r->cfg.extra_resource[i].key) == 0;
+        if (!dup && strncmp(r->cfg.extra_resource[i].key, "sigsynth.", 9) != 0)
+            out[n++] = (sx_kv){ .key = r->cfg.extra_resource[i].key, .type = SX_KV_STRING,
+                                .s = r->cfg.extra_resource[i].str };
+    }
     PUT_S("telemetry.sdk.name", "sigsynth");
     PUT_S("sigsynth.scenario", r->s->name);
     PUT_S("sigsynth.run_id", r->run_id);

@@ -18,14 +18,16 @@ is checked too). No --run-id: the default run id must be the one on every resour
   (b) every log record's traceId (when present) is the traceId of a span, and its spanId a
       span of that trace;
   (c) every exemplar's traceId/spanId is a span, of the series' service and kind, whose
-      duration is the exemplar's value, and whose time lies in the collection window;
+      duration is the exemplar's value and which covers the exemplar's time; that time lies
+      in the point's collection window (previous collection time, collection time];
   (d) every resource (spans, logs, metrics) has sigsynth.synthetic=true, sigsynth.scenario,
       sigsynth.run_id (= the summary's), service.name, service.instance.id and the scenario's
       `resource:` attributes;
   (e) spans that lie wholly inside an incident window [start, end) of the summary carry
       sigsynth.incident=<name>, spans wholly outside do not (spans straddling a boundary may
       do either: "produced while active" is ambiguous for them, they are counted); log records
-      by their timeUnixNano, strictly;
+      by their timeUnixNano, except that a request log may instead carry its span's tag (a
+      request that straddles the boundary);
   (f) the protojson format: hex ids, 64-bit integers as strings, enums as integers, one
       collection time per metrics line, cumulative histograms with consistent buckets;
   (g) span structure: span ids unique, every parentSpanId is a span of the same trace, every
@@ -98,6 +100,17 @@ def is_error_value(metric, vals):
     return code >= 500 if metric == "http.server.request.duration" else code != 0
 
 
+def log_tag_problem(t, tag, act, sev, body):
+    """A log record's sigsynth.incident judged by its own timestamp; None when right."""
+    if act and tag not in act:
+        return "%s record %r at %s (inside %s) has sigsynth.incident=%r" % (
+            sev, (body or "")[:60], otlp.fmt_ns(t), "/".join(sorted(act)), tag)
+    if not act and tag is not None:
+        return "%s record %r at %s (outside every incident) has sigsynth.incident=%r" % (
+            sev, (body or "")[:60], otlp.fmt_ns(t), tag)
+    return None
+
+
 def main(argv):
     chk = otlp.Checker("test_consistency")
     st = otlp.Setup(chk, argv)
@@ -163,18 +176,19 @@ def run(chk, st):
         a = otlp.attrs(lr.get("attributes"))
         tag, act = a.get("sigsynth.incident"), active(t)
         n_logs_in += bool(act)
-        if act and tag not in act:
-            log_inc.add("%s record at %s (inside %s) has sigsynth.incident=%r" % (
-                lr.get("severityText"), otlp.fmt_ns(t), "/".join(sorted(act)), tag))
-        elif not act and tag is not None:
-            log_inc.add("%s record at %s (outside every incident) has sigsynth.incident=%r" % (
-                lr.get("severityText"), otlp.fmt_ns(t), tag))
         tid, sid = lr.get("traceId"), lr.get("spanId")
         if tid:
             n_logs_traced += 1
             need_trace[tid] = ln
             if sid:
-                need_pair[(tid, sid)] = ln
+                # judged when its span is found: a request log may follow its span's tag
+                need_pair.setdefault(tid + sid, []).append(
+                    (t, tag, lr.get("severityText"), (lr.get("body") or {}).get("stringValue")))
+                continue
+        bad = log_tag_problem(t, tag, act, lr.get("severityText"),
+                              (lr.get("body") or {}).get("stringValue"))
+        if bad:
+            log_inc.add(bad)
     chk.info("logs: %d records, %d tied to a request, %d inside an incident window" % (
         n_logs, n_logs_traced, n_logs_in))
 
@@ -236,7 +250,7 @@ def run(chk, st):
             lo = prev_t if prev_t is not None else run_start
             for ex in dp.get("exemplars") or ():
                 n_ex += 1
-                exemplars.setdefault((ex.get("traceId"), ex.get("spanId")), []).append(
+                exemplars.setdefault(str(ex.get("traceId")) + str(ex.get("spanId")), []).append(
                     (name, unit, ex.get("asDouble", ex.get("asInt")), ex.get("timeUnixNano"),
                      lo, t, res.get("service.name"), ex.get("filteredAttributes")))
         if len(times) > 1:
@@ -276,6 +290,7 @@ def run(chk, st):
     status_vs_attr = Problems()
     server_unknown = Problems()
     ex_probs = Problems()
+    ex_window = Problems()
     ex_no_tag = 0
     spans_by_key = {}             # hist key -> [count, sum(unit), bucket counts]
     found_trace, found_pair = set(), set()
@@ -283,6 +298,7 @@ def run(chk, st):
     parents = {}
     n_spans = n_server = n_in = n_out = n_straddle = n_straddle_tagged = 0
     n_db_client = 0
+    log_follows_span = 0
     traces_path = os.path.join(out, "traces.jsonl")
     for res, sp, ln in otlp.iter_spans(traces_path):
         n_spans += 1
@@ -295,12 +311,12 @@ def run(chk, st):
         except (KeyError, TypeError, ValueError):
             continue
         # (g) structure
-        key = (tid, sid)
+        key = tid + sid
         if key in ids:
             struct.add("span %s of trace %s appears twice" % (sid, tid))
         ids.add(key)
         if par:
-            parents.setdefault((tid, par), sid)
+            parents.setdefault(tid + par, sid)
         elif sp.get("kind") != 2:
             struct.add("root span %r (kind %r) of %s is not a SERVER span" % (
                 sp.get("name"), sp.get("kind"), res.get("service.name")))
@@ -309,11 +325,18 @@ def run(chk, st):
         # (b) logs -> spans
         if tid in need_trace:
             found_trace.add(tid)
-        if key in need_pair:
-            found_pair.add(key)
         a = otlp.attrs(sp.get("attributes"))
-        # (e) incident tag
         tag = a.get("sigsynth.incident")
+        logs_here = need_pair.get(key)
+        if logs_here is not None:
+            found_pair.add(key)
+            for lt, ltag, sev, body in logs_here:
+                bad = log_tag_problem(lt, ltag, active(lt), sev, body)
+                if bad and ltag != tag:
+                    log_inc.add(bad + " (its span has %r)" % (tag,))
+                elif bad:
+                    log_follows_span += 1
+        # (e) incident tag
         inside = {n for ws, we, n in windows if ws <= s and e < we}
         touching = {n for ws, we, n in windows if s < we and e >= ws}
         if inside:
@@ -389,12 +412,15 @@ def run(chk, st):
                         why.append("exemplar time %s outside the span [%s, %s]" % (
                             otlp.fmt_ns(et), otlp.fmt_ns(s), otlp.fmt_ns(e)))
                     if not (lo < et <= hi or (lo == run_start and et == lo)):
-                        why.append("exemplar time %s outside its collection window (%s, %s]" % (
-                            otlp.fmt_ns(et), otlp.fmt_ns(lo), otlp.fmt_ns(hi)))
+                        ex_window.add("exemplar %s/%s in %s: time %s (span [%s, %s]) outside its "
+                                      "collection window (%s, %s]" % (
+                                          key[:32], key[32:], name, otlp.fmt_ns(et),
+                                          otlp.fmt_ns(s), otlp.fmt_ns(e), otlp.fmt_ns(lo),
+                                          otlp.fmt_ns(hi)))
                 except (TypeError, ValueError):
                     why.append("timeUnixNano %r" % (et,))
                 if why:
-                    ex_probs.add("exemplar %s/%s in %s: %s" % (key[0], key[1], name,
+                    ex_probs.add("exemplar %s/%s in %s: %s" % (key[:32], key[32:], name,
                                                               "; ".join(why)))
                 if tag is not None and tag not in {x.get("value", {}).get("stringValue")
                                                    for x in fattrs or ()
@@ -486,7 +512,8 @@ def run(chk, st):
 
     # (b) logs -> spans
     miss_t = [t for t in need_trace if t not in found_trace]
-    miss_p = [p for p in need_pair if p not in found_pair and p[0] in found_trace]
+    miss_p = [(p[:32], p[32:]) for p in need_pair if p not in found_pair and
+              p[:32] in found_trace]
     chk.check("(b) every log traceId is a traceId of some span", not miss_t and
               n_logs_traced > 0, "%d of %d traceIds missing, e.g. %s" % (
                   len(miss_t), len(need_trace), miss_t[:3]) if miss_t else
@@ -496,12 +523,16 @@ def run(chk, st):
               if miss_p else "%d (traceId, spanId) pairs" % len(need_pair))
 
     # (c) exemplars
-    miss_ex = [k for k, v in exemplars.items() if v is not None]
+    miss_ex = [(k[:32], k[32:]) for k, v in exemplars.items() if v is not None]
     chk.check("(c) every exemplar's traceId/spanId is a span", not miss_ex and n_ex > 0,
               "%d of %d missing, e.g. %s" % (len(miss_ex), len(exemplars), miss_ex[:3])
               if miss_ex else "%d exemplars, %d distinct spans" % (n_ex, len(exemplars)))
-    chk.check("(c) exemplars match their span (service, kind, value, time in window)",
+    chk.check("(c) exemplars match their span (service, kind, value, time within the span)",
               not ex_probs.n, ex_probs.detail("%d exemplars" % n_ex))
+    chk.check("(c) exemplar times lie in their point's collection window (previous time, time]"
+              " (else a point holds a measurement from after its own timestamp, and "
+              "Prometheus rejects the next window's earlier exemplars as out of order)",
+              not ex_window.n, ex_window.detail("%d exemplars" % n_ex))
     if ex_no_tag:
         chk.note("%d exemplars of incident-tagged spans carry no sigsynth.incident in "
                  "filteredAttributes (scenario-format.md asks for it; the brief's exemplar "
@@ -520,6 +551,10 @@ def run(chk, st):
     chk.check("(e) log records inside an incident carry sigsynth.incident, none outside",
               not log_inc.n and n_logs_in > 0,
               log_inc.detail("%d records, %d inside" % (n_logs, n_logs_in)))
+    if log_follows_span:
+        chk.note("%d request log records carry their span's sigsynth.incident although their "
+                 "own timestamp says otherwise (the span straddles an incident boundary; "
+                 "accepted: 'produced while active' is ambiguous for them)" % log_follows_span)
 
     # (f) format
     for sig in ("traces", "logs", "metrics"):
@@ -528,9 +563,10 @@ def run(chk, st):
 
     # (g) structure
     orphans = Problems()
-    for (tid, par), child in parents.items():
-        if (tid, par) not in ids:
-            orphans.add("span %s of trace %s: parent %s is not in the file" % (child, tid, par))
+    for tp, child in parents.items():
+        if tp not in ids:
+            orphans.add("span %s of trace %s: parent %s is not in the file" % (child, tp[:32],
+                                                                              tp[32:]))
     chk.check("(g) span ids unique, roots are SERVER spans", not struct.n,
               struct.detail("%d spans" % n_spans))
     chk.check("(g) every parentSpanId is a span of the same trace", not orphans.n,

@@ -1,0 +1,435 @@
+#include "cli/exporter_flags.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "otlp.h"
+#include "remote_write_exporter.h"
+#include "scenario/units.h"
+#include "sim/run.h"
+#include "util/err.h"
+
+void sx_cli_exporters_init(sx_cli_exporters *x)
+{
+    memset(x, 0, sizeof(*x));
+    x->file_signals = SX_SIG_ALL;
+    x->otlp_signals = SX_SIG_ALL;
+    x->otlp_insecure = -1;
+    x->otlp_timeout = -1;
+    x->rw_timeout = 30;
+    x->shutdown_timeout = 10;
+    x->retry_max_time = 60;
+    x->synthetic_label = "synthetic";
+}
+
+void sx_cli_exporters_fini(sx_cli_exporters *x)
+{
+    for (uint32_t i = 0; i < x->notlp_headers; i++)
+        free(x->otlp_headers[i]);
+    for (uint32_t i = 0; i < x->nrw_headers; i++)
+        free(x->rw_headers[i]);
+    free(x->rw_secret);
+    free(x->resource_text);
+    memset(x, 0, sizeof(*x));
+}
+
+static int bad(const char *flag, const char *why)
+{
+    fprintf(stderr, "sigsynth run: %s: %s\n", flag, why);
+    return -1;
+}
+
+/* "K=V" -> "K: V" (an HTTP header line); the value is never echoed. */
+static int add_header(char **list, uint32_t *n, const char *flag, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    size_t klen;
+
+    if (!eq || eq == kv)
+        return bad(flag, "expected KEY=VALUE");
+    klen = (size_t)(eq - kv);
+    for (size_t i = 0; i < klen; i++)
+        if (!(isalnum((unsigned char)kv[i]) || kv[i] == '-' || kv[i] == '_' || kv[i] == '.'))
+            return bad(flag, "header names use letters, digits, '-', '_' and '.'");
+    if (*n >= SX_CLI_MAX_HEADERS)
+        return bad(flag, "too many headers");
+    size_t len = strlen(kv) + 3;
+    char *h = malloc(len);
+    if (!h)
+        return bad(flag, "out of memory");
+    snprintf(h, len, "%.*s: %s", (int)klen, kv, eq + 1);
+    list[(*n)++] = h;
+    return 1;
+}
+
+static int parse_signal_list(const char *s, unsigned *out)
+{
+    unsigned m = 0;
+    const char *p = s;
+
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (n == 6 && strncmp(p, "traces", 6) == 0)
+            m |= SX_SIG_TRACES;
+        else if (n == 7 && strncmp(p, "metrics", 7) == 0)
+            m |= SX_SIG_METRICS;
+        else if (n == 4 && strncmp(p, "logs", 4) == 0)
+            m |= SX_SIG_LOGS;
+        else
+            return -1;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    *out = m;
+    return m ? 0 : -1;
+}
+
+static int duration_flag(const char *flag, const char *v, double *out)
+{
+    const char *why;
+    if (sx_parse_duration(v, out, &why) || *out <= 0)
+        return bad(flag, "expected a duration like 10s");
+    return 1;
+}
+
+static int count_flag(const char *flag, const char *v, uint64_t max, uint32_t *out)
+{
+    uint64_t u;
+    if (sx_parse_uint(v, max, &u) || u == 0)
+        return bad(flag, "expected a positive whole number");
+    *out = (uint32_t)u;
+    return 1;
+}
+
+int sx_cli_exporter_flag(sx_cli_exporters *x, const char *f, const char *v)
+{
+    if (strcmp(f, "--output") == 0) {
+        x->output = v;
+    } else if (strcmp(f, "--otlp-endpoint") == 0) {
+        x->otlp_endpoint = v;
+    } else if (strcmp(f, "--otlp-protocol") == 0) {
+        if (strcmp(v, "grpc") != 0 && strcmp(v, "http/protobuf") != 0)
+            return bad(f, "expected grpc or http/protobuf");
+        x->otlp_protocol = v;
+    } else if (strcmp(f, "--otlp-header") == 0) {
+        x->otlp_headers_from_flags = true;
+        return add_header(x->otlp_headers, &x->notlp_headers, f, v);
+    } else if (strcmp(f, "--otlp-compression") == 0) {
+        if (strcmp(v, "gzip") != 0 && strcmp(v, "none") != 0)
+            return bad(f, "expected gzip or none");
+        x->otlp_compression = v;
+    } else if (strcmp(f, "--otlp-timeout") == 0) {
+        return duration_flag(f, v, &x->otlp_timeout);
+    } else if (strcmp(f, "--otlp-ca") == 0) {
+        x->otlp_ca = v;
+    } else if (strcmp(f, "--otlp-client-cert") == 0) {
+        x->otlp_cert = v;
+    } else if (strcmp(f, "--otlp-client-key") == 0) {
+        x->otlp_key = v;
+    } else if (strcmp(f, "--otlp-insecure") == 0) {
+        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+            return bad(f, "expected true or false");
+        x->otlp_insecure = v[0] == 't';
+    } else if (strcmp(f, "--otlp-signals") == 0) {
+        if (parse_signal_list(v, &x->otlp_signals))
+            return bad(f, "expected a list of traces,metrics,logs");
+    } else if (strcmp(f, "--remote-write-url") == 0) {
+        x->rw_url = v;
+    } else if (strcmp(f, "--remote-write-header") == 0) {
+        return add_header(x->rw_headers, &x->nrw_headers, f, v);
+    } else if (strcmp(f, "--remote-write-bearer-token-file") == 0) {
+        x->rw_bearer_file = v;
+    } else if (strcmp(f, "--remote-write-basic-auth-user") == 0) {
+        x->rw_basic_user = v;
+    } else if (strcmp(f, "--remote-write-basic-auth-password-file") == 0) {
+        x->rw_basic_password_file = v;
+    } else if (strcmp(f, "--remote-write-ca") == 0) {
+        x->rw_ca = v;
+    } else if (strcmp(f, "--remote-write-client-cert") == 0) {
+        x->rw_cert = v;
+    } else if (strcmp(f, "--remote-write-client-key") == 0) {
+        x->rw_key = v;
+    } else if (strcmp(f, "--remote-write-max-samples") == 0) {
+        return count_flag(f, v, 1000000, &x->rw_max_samples);
+    } else if (strcmp(f, "--remote-write-concurrency") == 0) {
+        return count_flag(f, v, 64, &x->rw_concurrency);
+    } else if (strcmp(f, "--remote-write-timeout") == 0) {
+        return duration_flag(f, v, &x->rw_timeout);
+    } else if (strcmp(f, "--synthetic-label") == 0) {
+        for (const char *p = v; *p; p++)
+            if (!(isalnum((unsigned char)*p) || *p == '_') || isdigit((unsigned char)v[0]))
+                return bad(f, "expected a Prometheus label name");
+        if (!*v || strncmp(v, "__", 2) == 0)
+            return bad(f, "expected a Prometheus label name");
+        x->synthetic_label = v;
+    } else if (strcmp(f, "--queue-size") == 0) {
+        return count_flag(f, v, 100000, &x->queue_size);
+    } else if (strcmp(f, "--on-full") == 0) {
+        if (strcmp(v, "block") != 0 && strcmp(v, "drop-oldest") != 0)
+            return bad(f, "expected block or drop-oldest");
+        x->on_full = v;
+    } else if (strcmp(f, "--shutdown-timeout") == 0) {
+        return duration_flag(f, v, &x->shutdown_timeout);
+    } else if (strcmp(f, "--retry-max-time") == 0) {
+        return duration_flag(f, v, &x->retry_max_time);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* OTEL_EXPORTER_OTLP_HEADERS: "k1=v1,k2=v2" with percent-encoded values. */
+static int env_headers(sx_cli_exporters *x, const char *s)
+{
+    const char *p = s;
+
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        char item[1024], dec[1024];
+        size_t di = 0;
+        if (n >= sizeof(item))
+            return bad("OTEL_EXPORTER_OTLP_HEADERS", "entry too long");
+        memcpy(item, p, n);
+        item[n] = '\0';
+        for (size_t i = 0; i < n && di < sizeof(dec) - 1; i++) {
+            if (item[i] == '%' && isxdigit((unsigned char)item[i + 1]) &&
+                isxdigit((unsigned char)item[i + 2])) {
+                char hx[3] = { item[i + 1], item[i + 2], 0 };
+                dec[di++] = (char)strtol(hx, NULL, 16);
+                i += 2;
+            } else if (item[i] != ' ' || (di && dec[di - 1] != '=')) {
+                dec[di++] = item[i];
+            }
+        }
+        dec[di] = '\0';
+        if (di && add_header(x->otlp_headers, &x->notlp_headers, "OTEL_EXPORTER_OTLP_HEADERS",
+                             dec) < 0)
+            return -1;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+static const char *env2(const char *signal_var, const char *generic_var)
+{
+    const char *v = signal_var ? getenv(signal_var) : NULL;
+    if (v && *v)
+        return v;
+    v = getenv(generic_var);
+    return v && *v ? v : NULL;
+}
+
+int sx_cli_exporters_env(sx_cli_exporters *x)
+{
+    static const char *const sig_ep[3] = { "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                                           "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+                                           "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT" };
+    const char *v;
+
+    if (!x->otlp_endpoint) {
+        x->otlp_endpoint = env2(NULL, "OTEL_EXPORTER_OTLP_ENDPOINT");
+        for (int i = 0; i < 3; i++) {
+            v = getenv(sig_ep[i]);
+            if (v && *v)
+                x->otlp_signal_endpoint[i] = v;
+        }
+    }
+    if (!x->otlp_protocol && (v = env2("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"))) {
+        if (strcmp(v, "grpc") != 0 && strcmp(v, "http/protobuf") != 0)
+            return bad("OTEL_EXPORTER_OTLP_PROTOCOL", "sigsynth speaks grpc or http/protobuf");
+        x->otlp_protocol = v;
+    }
+    if (!x->otlp_headers_from_flags && (v = env2("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS")) &&
+        env_headers(x, v))
+        return -1;
+    if (!x->otlp_compression && (v = env2("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"))) {
+        if (strcmp(v, "gzip") != 0 && strcmp(v, "none") != 0)
+            return bad("OTEL_EXPORTER_OTLP_COMPRESSION", "expected gzip or none");
+        x->otlp_compression = v;
+    }
+    if (x->otlp_timeout < 0 && (v = env2("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"))) {
+        uint64_t ms;
+        if (sx_parse_uint(v, 3600000, &ms) || !ms)
+            return bad("OTEL_EXPORTER_OTLP_TIMEOUT", "expected milliseconds");
+        x->otlp_timeout = (double)ms / 1000.0;
+    }
+    if (!x->otlp_ca)
+        x->otlp_ca = env2("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE");
+    if (!x->otlp_cert)
+        x->otlp_cert = env2("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE");
+    if (!x->otlp_key)
+        x->otlp_key = env2("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY");
+    if (x->otlp_insecure < 0 && (v = env2("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE")))
+        x->otlp_insecure = strcasecmp(v, "true") == 0;
+    if ((v = getenv("OTEL_RESOURCE_ATTRIBUTES")) && *v) {
+        char *p;
+        if (!(x->resource_text = strdup(v)))
+            return bad("OTEL_RESOURCE_ATTRIBUTES", "out of memory");
+        p = x->resource_text;
+        while (*p && x->nresource_attrs < 32) {
+            char *item = p, *eq;
+            size_t n = strcspn(p, ",");
+            p += n;
+            if (*p)
+                *p++ = '\0';
+            if (!(eq = strchr(item, '=')) || eq == item)
+                return bad("OTEL_RESOURCE_ATTRIBUTES", "expected key=value,key=value");
+            *eq = '\0';
+            sx_attr *a = &x->resource_attrs[x->nresource_attrs++];
+            a->key = item;
+            a->type = SX_ATTR_STRING;
+            a->str = eq + 1;
+        }
+    }
+    return 0;
+}
+
+static char *read_secret(const char *path, const char *what)
+{
+    FILE *f = fopen(path, "rb");
+    char buf[4096];
+    size_t n;
+
+    if (!f) {
+        fprintf(stderr, "sigsynth run: cannot read the %s file %s: %s\n", what, path,
+                strerror(errno));
+        return NULL;
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        buf[--n] = '\0';   /* files from echo end in a newline */
+    if (!n) {
+        fprintf(stderr, "sigsynth run: the %s file %s is empty\n", what, path);
+        return NULL;
+    }
+    return strdup(buf);
+}
+
+int sx_cli_exporters_create(sx_cli_exporters *x, bool live, sx_exporter **ex, size_t max,
+                            size_t *n)
+{
+    char err[256] = "";
+    bool drop_oldest = x->on_full ? strcmp(x->on_full, "drop-oldest") == 0 : live;
+    sx_delivery_cfg dcfg = {
+        .lanes = 0,
+        .queue_per_lane = x->queue_size ? x->queue_size : 16,
+        .drop_oldest = drop_oldest,
+        .retry_initial_ns = 250000000LL,
+        .retry_max_ns = 5000000000LL,
+        .retry_budget_ns = (int64_t)(x->retry_max_time * 1e9),
+    };
+    bool any_network = x->otlp_endpoint || x->otlp_signal_endpoint[0] ||
+                       x->otlp_signal_endpoint[1] || x->otlp_signal_endpoint[2] || x->rw_url;
+
+    *n = 0;
+    if (x->output || !any_network) {
+        if (sx_file_exporter_create(x->output ? x->output : "sigsynth-out", x->file_signals, live,
+                                    &ex[*n], err, sizeof(err))) {
+            fprintf(stderr, "sigsynth run: %s\n", err);
+            return -1;
+        }
+        (*n)++;
+    }
+    if ((x->otlp_endpoint || x->otlp_signal_endpoint[0] || x->otlp_signal_endpoint[1] ||
+         x->otlp_signal_endpoint[2]) && *n < max) {
+        sx_otlp_cfg oc = {
+            .endpoint = x->otlp_endpoint,
+            .grpc = x->otlp_protocol && strcmp(x->otlp_protocol, "grpc") == 0,
+            .headers = x->otlp_headers,
+            .nheaders = x->notlp_headers,
+            .gzip = x->otlp_compression && strcmp(x->otlp_compression, "gzip") == 0,
+            .timeout_ns = (int64_t)((x->otlp_timeout > 0 ? x->otlp_timeout : 10.0) * 1e9),
+            .tls = { x->otlp_ca, x->otlp_cert, x->otlp_key, false },
+            .insecure = x->otlp_insecure > 0,
+            .delivery = dcfg,
+            .signals = x->otlp_signals,
+        };
+        for (int i = 0; i < 3; i++)
+            oc.signal_endpoint[i] = x->otlp_signal_endpoint[i];
+        if (sx_otlp_exporter_create(&oc, &ex[*n], err, sizeof(err))) {
+            fprintf(stderr, "sigsynth run: otlp: %s\n", err[0] ? err : "cannot start");
+            return -1;
+        }
+        (*n)++;
+    }
+    if (x->rw_url && *n < max) {
+        sx_rw_cfg rc = {
+            .url = x->rw_url,
+            .headers = x->rw_headers,
+            .nheaders = x->nrw_headers,
+            .basic_user = x->rw_basic_user,
+            .tls = { x->rw_ca, x->rw_cert, x->rw_key, false },
+            .timeout_ns = (int64_t)(x->rw_timeout * 1e9),
+            .max_samples = x->rw_max_samples,
+            .synthetic_label = x->synthetic_label,
+            .delivery = dcfg,
+        };
+        rc.delivery.lanes = x->rw_concurrency ? x->rw_concurrency : 4;
+        if (x->rw_bearer_file && x->rw_basic_user) {
+            fprintf(stderr, "sigsynth run: remote-write takes a bearer token or basic auth, "
+                            "not both\n");
+            return -1;
+        }
+        if (x->rw_basic_user && !x->rw_basic_password_file) {
+            fprintf(stderr, "sigsynth run: --remote-write-basic-auth-user needs "
+                            "--remote-write-basic-auth-password-file\n");
+            return -1;
+        }
+        if (x->rw_bearer_file && !(x->rw_secret = read_secret(x->rw_bearer_file, "bearer token")))
+            return -1;
+        if (x->rw_basic_password_file &&
+            !(x->rw_secret = read_secret(x->rw_basic_password_file, "password")))
+            return -1;
+        if (x->rw_bearer_file)
+            rc.bearer_token = x->rw_secret;
+        else
+            rc.basic_password = x->rw_secret;
+        if (sx_rw_exporter_create(&rc, &ex[*n], err, sizeof(err))) {
+            fprintf(stderr, "sigsynth run: remote-write: %s\n", err[0] ? err : "cannot start");
+            return -1;
+        }
+        (*n)++;
+    }
+    return 0;
+}
+
+void sx_cli_exporters_help(void)
+{
+    puts("exporters (any combination; without a network exporter, files go to sigsynth-out):\n"
+         "  --otlp-endpoint URL        OTLP receiver (http://host:4318, or host:4317 for gRPC)\n"
+         "  --otlp-protocol P          grpc | http/protobuf (default http/protobuf)\n"
+         "  --otlp-header K=V          extra header / gRPC metadata (repeatable; never printed)\n"
+         "  --otlp-compression C       gzip | none (default none)\n"
+         "  --otlp-timeout D           per request (default 10s)\n"
+         "  --otlp-ca FILE             CA bundle (default: system roots)\n"
+         "  --otlp-client-cert FILE, --otlp-client-key FILE   mTLS\n"
+         "  --otlp-insecure true       gRPC without TLS for a host:port endpoint\n"
+         "  --otlp-signals LIST        what goes over OTLP (default traces,metrics,logs)\n"
+         "  --remote-write-url URL     Prometheus remote-write 1.0 receiver (metrics)\n"
+         "  --remote-write-header K=V  extra header (repeatable; never printed)\n"
+         "  --remote-write-bearer-token-file FILE\n"
+         "  --remote-write-basic-auth-user U --remote-write-basic-auth-password-file FILE\n"
+         "  --remote-write-ca FILE, --remote-write-client-cert FILE, --remote-write-client-key FILE\n"
+         "  --remote-write-max-samples N  per request (default 2000)\n"
+         "  --remote-write-concurrency N  requests in flight, each series in one (default 4)\n"
+         "  --remote-write-timeout D   per request (default 30s)\n"
+         "  --synthetic-label NAME     label marking every series (default synthetic)\n"
+         "delivery:\n"
+         "  --queue-size N             requests queued per lane (default 16)\n"
+         "  --on-full block|drop-oldest  default: block in backfill, drop-oldest in live\n"
+         "  --retry-max-time D         give up retrying a request after D (default 60s)\n"
+         "  --shutdown-timeout D       time to deliver what is queued at the end (default 10s)\n"
+         "  --allow-drops              exit 0 even if something was dropped\n"
+         "environment: OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}{ENDPOINT,PROTOCOL,HEADERS,\n"
+         "  COMPRESSION,TIMEOUT,CERTIFICATE,CLIENT_KEY,CLIENT_CERTIFICATE,INSECURE} and\n"
+         "  OTEL_RESOURCE_ATTRIBUTES work as in every OTel SDK; flags win.");
+}
