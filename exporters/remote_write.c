@@ -120,8 +120,8 @@ static void write_collection(rw_exporter *e, const sx_run *r, const sx_metrics *
     /* Metadata rides in the first request of lane 0. */
     if (!stale) {
         sx_payload *p = lane_payload(e, 0);
-        for (uint32_t f = 0; p && f < m->nfams; f++)
-            sx_rw_put_metadata(&p->body, &m->fams[f]);
+        if (p)
+            sx_rw_put_all_metadata(&p->body, m);
     }
     for (uint32_t i = 0; i < m->nseries; i++)
         put(e, r, &m->series[i], i, m->series[i].resource, t_ms, stale);

@@ -305,3 +305,15 @@ void sx_rw_put_metadata(sx_strbuf *out, const sx_family *f)
                                                           : f->unit);
     sx_pb_end(out, m);
 }
+
+void sx_rw_put_all_metadata(sx_strbuf *out, const sx_metrics *m)
+{
+    for (uint32_t f = 0; f < m->nfams; f++) {
+        for (uint32_t i = 0; i < m->nseries; i++) {
+            if (m->series[i].fam == &m->fams[f]) {
+                sx_rw_put_metadata(out, &m->fams[f]);
+                break;
+            }
+        }
+    }
+}

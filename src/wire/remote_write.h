@@ -41,6 +41,8 @@ uint32_t sx_rw_put_target_info(sx_strbuf *out, const sx_run *r, uint32_t resourc
 
 /* MetricMetadata for a family (field 3 of WriteRequest). */
 void sx_rw_put_metadata(sx_strbuf *out, const sx_family *f);
+/* Metadata of every family that has series. */
+void sx_rw_put_all_metadata(sx_strbuf *out, const sx_metrics *m);
 
 /* Turns an OTel attribute key into a Prometheus label name ("http.route"
  * -> "http_route"); out must hold strlen(key) + 2 bytes. */
