@@ -226,7 +226,10 @@ int sx_cmd_run(int argc, char **argv)
         exit_code = SX_EXIT_FAIL;
     if (summary) {
         FILE *f = fopen(summary, "w");
-        if (!f || sx_summary_write_json(f, &run, &res, ex, nex) || fclose(f)) {
+        int wrc = f ? sx_summary_write_json(f, &run, &res, ex, nex) : -1;
+        if (f && fclose(f))
+            wrc = -1;
+        if (wrc) {
             fprintf(stderr, "sigsynth run: cannot write %s: %s\n", summary, strerror(errno));
             exit_code = SX_EXIT_FAIL;
         }

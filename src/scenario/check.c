@@ -396,8 +396,9 @@ static const char *const builtin_placeholders[] = {
     "service", "operation", "duration_ms", "status", "error.message", "trace_id", "span_id",
     "incident", "instance", "wait_ms", "http.request.method", "http.route",
     "http.response.status_code", "rpc.system", "rpc.service", "rpc.method", "db.system.name",
-    "db.operation.name", "db.namespace", "server.address", "server.port", "error.type",
-    "service.name", "service.instance.id", "k8s.pod.name", "severity", "limit", "value", NULL,
+    "db.operation.name", "server.address", "error.type",
+    "service.name", "service.instance.id", "k8s.pod.name", "severity", "rpc.grpc.status_code",
+    NULL,
 };
 
 static bool known_placeholder(const sx_scenario *s, const sx_log_spec *l, const sx_service *svc,

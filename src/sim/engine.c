@@ -31,6 +31,7 @@ struct engine {
     uint32_t nbg;
     uint64_t span_room, log_room;   /* free space needed before walking a request */
     double last_flush;
+    double last_t;                  /* the latest event processed */
     int64_t wall_offset;            /* live: wall ns - virtual ns */
     sx_engine_result *res;
 };
@@ -214,8 +215,8 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
             res->interrupted = true;
             break;
         }
-        /* The earliest event wins; at equal times, arrivals first, then
-         * background logs, then the collection that includes them. */
+        /* The earliest event wins; a collection at time T includes every
+         * request that arrived before T (ties go to the collection). */
         double t_arr = INFINITY, t_bg = INFINITY;
         uint32_t ai = 0, bi = 0;
         for (uint32_t i = 0; i < s->traffic.nentrypoints; i++)
@@ -257,6 +258,7 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
             if ((rc = flush_batch(&e)) != 0)
                 goto out;
         }
+        e.last_t = t;
         if (t_arr <= t_bg) {
             sx_arrivals *a = &e.arr[ai];
             uint64_t seq = a->seq++;
@@ -274,10 +276,10 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
     }
     if (res->interrupted && last_tick < end) {
         /* Stopped early: still deliver what was simulated. */
+        /* Stamp it at the last moment actually simulated. */
         double t = last_tick;
-        for (uint32_t i = 0; i < s->traffic.nentrypoints; i++)
-            if (e.arr[i].next < INFINITY && e.arr[i].next > t)
-                t = e.arr[i].next;
+        if (e.last_t > t)
+            t = e.last_t;
         if ((rc = flush_batch(&e)) != 0 || (rc = collect(&e, t, t - last_tick)) != 0)
             goto out;
     }

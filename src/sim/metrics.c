@@ -186,7 +186,9 @@ int sx_metrics_init(sx_metrics *m, const sx_run *r)
         f->index = SX_FAM_NBUILTIN + i;
         f->custom = cm;
         f->name = cm->name;
-        f->unit = cm->unit ? cm->unit : "1";
+        /* No unit unless declared: "1" would make an OTel Collector add
+         * "_ratio" to the Prometheus name. */
+        f->unit = cm->unit ? cm->unit : "";
         f->description = cm->description ? cm->description : "";
         f->scale = 1.0;
         if (cm->type == SX_METRIC_GAUGE) {
@@ -205,7 +207,7 @@ int sx_metrics_init(sx_metrics *m, const sx_run *r)
                                        SX_NO_INDEX, SX_NO_INDEX, 0, r->cfg.start_ns, r->cfg.seed);
             if (!se)
                 goto oom;
-            se->level = cm->baseline;
+            se->level = 0.0;   /* the walk's deviation from the mean, not the mean */
             se->value = cm->type == SX_METRIC_GAUGE ? cm->baseline : 0.0;
         }
         if (has_leak_restart(s, i)) {

@@ -54,8 +54,14 @@ void sx_arrivals_advance(sx_arrivals *a, const sx_scenario *s, double start_unix
 
     if (tr->pattern == SX_PATTERN_CONSTANT) {
         /* Evenly spaced at the current rate: no randomness in the gaps. */
+        /* A traffic effect can take the rate to zero for a while: look
+         * again a second later instead of skipping the rest of the timeline. */
         double rate = base * sx_traffic_factor(s, t, a->entrypoint);
-        t += rate > 0.0 ? 1.0 / rate : end;
+        while (rate <= 0.0 && t < end) {
+            t += 1.0;
+            rate = base * sx_traffic_factor(s, t, a->entrypoint);
+        }
+        t += rate > 0.0 ? 1.0 / rate : 0.0;
         a->next = t < end ? t : INFINITY;
         return;
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim/incident.h"
+#include "wire/semconv.h"
 #include "util/err.h"
 
 int sx_counts_init(sx_counts *c)
@@ -231,8 +232,11 @@ static bool put_placeholder(sx_walker *w, const sx_log_spec *spec, const struct 
         return sx_strbuf_printf(b, "%d", sp->code), true;
     if (key_is(k, len, "error.message"))
         return sx_strbuf_puts(b, sp->error_message ? sp->error_message : ""), true;
-    if (key_is(k, len, "error.type"))
-        return sx_strbuf_puts(b, sp->status == SX_STATUS_ERROR ? "error" : ""), true;
+    if (key_is(k, len, "error.type")) {
+        sx_kv_scratch scratch;
+        return sx_strbuf_puts(b, sp->status == SX_STATUS_ERROR ? sx_error_type(w->run, sp, &scratch)
+                                                               : ""), true;
+    }
     if (key_is(k, len, "trace_id"))
         return put_hex(b, sp->trace_id, 16), true;
     if (key_is(k, len, "span_id"))
@@ -241,12 +245,14 @@ static bool put_placeholder(sx_walker *w, const sx_log_spec *spec, const struct 
         return sx_strbuf_puts(b, op->http_method), true;
     if (key_is(k, len, "http.route") && op->http_route)
         return sx_strbuf_puts(b, op->http_route), true;
-    if (key_is(k, len, "rpc.system"))
-        return sx_strbuf_puts(b, "grpc"), true;
-    if (key_is(k, len, "rpc.service"))
-        return sx_strbuf_puts(b, svc->name), true;
-    if (key_is(k, len, "rpc.method"))
-        return sx_strbuf_puts(b, op->name), true;
+    if (op->protocol == SX_PROTO_GRPC) {
+        if (key_is(k, len, "rpc.system"))
+            return sx_strbuf_puts(b, "grpc"), true;
+        if (key_is(k, len, "rpc.service"))
+            return sx_strbuf_puts(b, svc->name), true;
+        if (key_is(k, len, "rpc.method"))
+            return sx_strbuf_puts(b, op->name), true;
+    }
     if (lc->out->last_db_service >= 0) {
         const sx_service *db = &s->services[lc->out->last_db_service];
         if (key_is(k, len, "db.operation.name"))
@@ -463,8 +469,12 @@ static int walk_call(sx_walker *w, uint32_t svc, uint32_t op, uint32_t inst, uin
         res->end_ns = start_ns;
         return 0;
     }
+    const bool parallel = s->services[svc].ops[op].parallel;
+    int64_t latest = start_ns;
     for (uint32_t n = 0; n < c->count; n++) {
         bool failed = false;
+        if (parallel)
+            t = start_ns;   /* in a parallel operation the copies run side by side too */
         for (uint32_t a = 0; a <= c->retries; a++) {
             sx_span *cs = new_span(w);
             struct outcome sub;
@@ -508,8 +518,10 @@ static int walk_call(sx_walker *w, uint32_t svc, uint32_t op, uint32_t inst, uin
                     cs->error_message = fx.error_message ? fx.error_message
                                         : cop->error_message ? cop->error_message
                                                              : "operation failed";
-                res->last_db_service = c->service;
-                res->last_db_operation = c->operation;
+                if (callee->kind == SX_KIND_DATABASE || callee->kind == SX_KIND_CACHE) {
+                    res->last_db_service = c->service;
+                    res->last_db_operation = c->operation;
+                }
             }
             cs->fail = failed ? SX_FAIL_CHILD : SX_FAIL_NONE;
             if (c->timeout > 0.0 && end - t > dur_ns(c->timeout)) {
@@ -535,10 +547,15 @@ static int walk_call(sx_walker *w, uint32_t svc, uint32_t op, uint32_t inst, uin
             if (a < c->retries)
                 t += dur_ns(c->retry_backoff);
         }
-        if (failed)
+        if (t > latest)
+            latest = t;
+        if (failed) {
             res->failed = true;
+            if (!parallel && !c->ignore_errors)
+                break;   /* the caller gives up on the remaining copies */
+        }
     }
-    res->end_ns = t;
+    res->end_ns = parallel ? latest : t;
     return 0;
 }
 
@@ -589,6 +606,10 @@ static int walk_server(sx_walker *w, uint32_t svc, uint32_t op, uint32_t inst, i
             child_failed = true;
             if (!child_msg)
                 child_msg = sub.message;
+            /* A failed call aborts a sequential operation: no payment is
+             * charged after the order query failed. */
+            if (!o->parallel)
+                break;
         }
     }
     bool own_failed = fx.error_ratio > 0.0 && sx_rng_uniform(&w->rng) < fx.error_ratio;

@@ -10,10 +10,7 @@
 
 #define MAX_LABELS (SX_MAX_KV + 8)
 
-typedef struct label {
-    const char *name;
-    const char *value;
-} label;
+typedef sx_rw_label label;
 
 typedef struct labelset {
     label v[MAX_LABELS];
@@ -220,8 +217,9 @@ static void fmt_le(double v, char *buf, size_t size)
     }
 }
 
-uint32_t sx_rw_put_series(sx_strbuf *out, const sx_run *r, const sx_series *se, int64_t t_ms,
-                          bool stale, const sx_rw_options *opt)
+/* Enumerates a series' Prometheus samples: names, sorted labels, values. */
+void sx_rw_each_sample(const sx_run *r, const sx_series *se, const sx_rw_options *opt,
+                       sx_rw_sample_fn fn, void *ctx)
 {
     labelset local;   /* on the stack: exporter threads share nothing */
     labelset *ls = &local;
@@ -238,8 +236,8 @@ uint32_t sx_rw_put_series(sx_strbuf *out, const sx_run *r, const sx_series *se, 
     sx_rw_family_name(f, fam, sizeof(fam));
     if (f->type != SX_FAM_HISTOGRAM) {
         sort_labels(ls);
-        put_timeseries(out, ls, fam, stale ? stale_nan() : se->value, t_ms, NULL);
-        return 1;
+        fn(ctx, fam, (const sx_rw_label *)ls->v, ls->n, se->value, 0, NULL);
+        return;
     }
     /* Histogram: cumulative buckets with le, then _sum and _count. */
     uint32_t base = ls->n;
@@ -247,25 +245,51 @@ uint32_t sx_rw_put_series(sx_strbuf *out, const sx_run *r, const sx_series *se, 
     snprintf(name, sizeof(name), "%s_bucket", fam);
     for (uint32_t b = 0; b <= f->nbounds; b++) {
         char le[40];
+        label saved[MAX_LABELS];
         cum += se->buckets[b];
         fmt_le(b < f->nbounds ? f->bounds[b] : INFINITY, le, sizeof(le));
         ls->n = base;
         add(ls, "le", le);
-        label saved[MAX_LABELS];
         memcpy(saved, ls->v, ls->n * sizeof(label));
         sort_labels(ls);
-        const sx_exemplar *ex = !stale && se->exemplars && se->exemplars[b].set ? &se->exemplars[b]
-                                                                                  : NULL;
-        put_timeseries(out, ls, name, stale ? stale_nan() : (double)cum, t_ms, ex);
+        const sx_exemplar *ex = se->exemplars && se->exemplars[b].set ? &se->exemplars[b] : NULL;
+        fn(ctx, name, (const sx_rw_label *)ls->v, ls->n, (double)cum, b, ex);
         memcpy(ls->v, saved, ls->n * sizeof(label));
     }
     ls->n = base;
     sort_labels(ls);
     snprintf(name, sizeof(name), "%s_sum", fam);
-    put_timeseries(out, ls, name, stale ? stale_nan() : se->sum, t_ms, NULL);
+    fn(ctx, name, (const sx_rw_label *)ls->v, ls->n, se->sum, f->nbounds + 1, NULL);
     snprintf(name, sizeof(name), "%s_count", fam);
-    put_timeseries(out, ls, name, stale ? stale_nan() : (double)se->count, t_ms, NULL);
-    return f->nbounds + 3;
+    fn(ctx, name, (const sx_rw_label *)ls->v, ls->n, (double)se->count, f->nbounds + 2, NULL);
+}
+
+struct put_ctx {
+    sx_strbuf *out;
+    int64_t t_ms;
+    bool stale;
+};
+
+static void put_sample(void *ctx, const char *name, const sx_rw_label *labels, uint32_t n,
+                       double value, uint32_t sub, const sx_exemplar *ex)
+{
+    struct put_ctx *pc = ctx;
+    labelset ls;
+
+    (void)sub;
+    ls.n = n;
+    memcpy(ls.v, labels, n * sizeof(label));
+    put_timeseries(pc->out, &ls, name, pc->stale ? stale_nan() : value, pc->t_ms,
+                   pc->stale ? NULL : ex);
+}
+
+uint32_t sx_rw_put_series(sx_strbuf *out, const sx_run *r, const sx_series *se, int64_t t_ms,
+                          bool stale, const sx_rw_options *opt)
+{
+    struct put_ctx pc = { out, t_ms, stale };
+
+    sx_rw_each_sample(r, se, opt, put_sample, &pc);
+    return sx_rw_series_samples(se);
 }
 
 uint32_t sx_rw_put_target_info(sx_strbuf *out, const sx_run *r, uint32_t resource, int64_t t_ms,

@@ -24,6 +24,20 @@ typedef struct sx_rw_options {
     const char *synthetic_label;    /* label name, value "true"; default "synthetic" */
 } sx_rw_options;
 
+typedef struct sx_rw_label {
+    const char *name;
+    const char *value;
+} sx_rw_label;
+
+/* One Prometheus sample of a series: sub numbers the samples of a histogram
+ * (buckets, then _sum, then _count); ex is the bucket's exemplar or NULL. */
+typedef void (*sx_rw_sample_fn)(void *ctx, const char *name, const sx_rw_label *labels,
+                                uint32_t n, double value, uint32_t sub, const sx_exemplar *ex);
+
+/* Calls fn for every sample of se, with labels sorted (without __name__). */
+void sx_rw_each_sample(const sx_run *r, const sx_series *se, const sx_rw_options *opt,
+                       sx_rw_sample_fn fn, void *ctx);
+
 /* Prometheus family name of a metric family: "http_server_request_duration_seconds". */
 void sx_rw_family_name(const sx_family *f, char *out, size_t size);
 

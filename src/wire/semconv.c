@@ -147,7 +147,10 @@ uint32_t sx_span_kvs(const sx_run *r, const sx_span *sp, sx_kv *out, uint32_t ma
     default:
         if (op->protocol == SX_PROTO_HTTP) {
             PUT_S("http.request.method", op->http_method);
-            PUT_S("http.route", op->http_route);
+            if (!client)
+                PUT_S("http.route", op->http_route);   /* clients know the URL, not the route */
+            else
+                PUT_S("url.template", op->http_route);
             PUT_I("http.response.status_code", sp->code);
             if (client) {
                 PUT_S("server.address", target->name);
@@ -186,6 +189,9 @@ uint32_t sx_series_kvs(const sx_run *r, const sx_series *se, sx_kv *out, uint32_
         PUT_S("http.request.method", op->http_method);
         PUT_S("http.route", op->http_route);
         PUT_I("http.response.status_code", se->code);
+        if (se->code >= 500)
+            PUT_S("error.type", se->code == 500 ? "500" : se->code == 502 ? "502"
+                                : se->code == 503 ? "503" : se->code == 504 ? "504" : "5xx");
         break;
     }
     case SX_FAM_RPC_SERVER: {
