@@ -127,7 +127,7 @@ static void write_collection(rw_exporter *e, const sx_run *r, const sx_metrics *
         put(e, r, &m->series[i], i, m->series[i].resource, t_ms, stale);
     for (uint32_t res = 0; res < r->nresources; res++)
         if (m->res_first[res] != UINT32_MAX)
-            put(e, r, NULL, m->nseries + res, res, t_ms, stale);
+            put(e, r, NULL, res, res, t_ms, stale);   /* a stable lane: keeps it in order */
     for (uint32_t l = 0; l < e->cfg.delivery.lanes; l++)
         lane_flush(e, l);
 }

@@ -209,9 +209,10 @@ static void fmt_le(double v, char *buf, size_t size)
         snprintf(buf, size, "+Inf");
         return;
     }
-    /* Shortest form that reads back, as Go's FormatFloat(v, 'g', -1). */
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
+    /* Shortest plain decimal that reads back, as Go's FormatFloat(v, 'f', -1)
+     * in Prometheus' own OTLP translation: le="1000", never "1e+03". */
+    for (int prec = 0; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*f", prec, v);
         if (strtod(buf, NULL) == v)
             return;
     }
