@@ -1,3 +1,4 @@
+#define _XOPEN_SOURCE 700   /* realpath, mkdtemp */
 #include "check/promtool.h"
 
 #include <errno.h>
@@ -296,9 +297,12 @@ int sx_promtool_alerts(const sx_capture *c, char **rule_files, int nrules, doubl
             seen_failure = true;
         } else if (strstr(line, "alertname: ") && strstr(line, "time: ")) {
             step = UINT32_MAX;
-        } else if (step != UINT32_MAX && strstr(line, "{__name__=\"ALERTS\"")) {
-            if ((rc = parse_alert_line(strstr(line, "{__name__=\"ALERTS\""), t, step)) != 0)
-                goto out;
+        } else if (step != UINT32_MAX) {
+            /* Several samples share a line: "{...} 1E+00, {...} 1E+00". */
+            for (char *p = strstr(line, "{__name__=\"ALERTS\""); p;
+                 p = strstr(p + 1, "{__name__=\"ALERTS\""))
+                if ((rc = parse_alert_line(p, t, step)) != 0)
+                    goto out;
         }
         line = nl ? nl + 1 : NULL;
     }

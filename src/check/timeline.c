@@ -330,7 +330,7 @@ static void json_time_or_null(sx_strbuf *b, double t)
 
 #define SVG_W 1100
 #define SVG_LEFT 290
-#define SVG_RIGHT 20
+#define SVG_RIGHT 40
 #define ROW_H 26
 
 static double xpos(const sx_timeline *t, double secs)
@@ -411,9 +411,10 @@ static void svg(sx_strbuf *b, const sx_scenario *s, const sx_timeline *t, const 
         const sx_alert_inst *a = &t->v[k];
         sx_strbuf_printf(b, "<text x=\"10\" y=\"%d\">", y + 15);
         svg_text_escaped(b, a->alertname);
-        sx_strbuf_puts(b, "<tspan fill=\"#777\" font-size=\"10\"> ");
+        sx_strbuf_puts(b, "<tspan dx=\"6\" fill=\"#777\" font-size=\"10\">");
         char lab[64];
-        snprintf(lab, sizeof(lab), "%.40s%s", a->key, strlen(a->key) > 40 ? "..." : "");
+        size_t room = strlen(a->alertname) < 30 ? 40 - strlen(a->alertname) : 10;
+        snprintf(lab, sizeof(lab), "%.*s%s", (int)room, a->key, strlen(a->key) > room ? "..." : "");
         svg_text_escaped(b, lab);
         sx_strbuf_puts(b, "</tspan></text>\n");
         for (uint32_t i = 0; i < t->nsteps;) {

@@ -15,6 +15,8 @@ static const struct command commands[] = {
       sx_cmd_lint, sx_cli_help_lint },
     { "run", "simulate the scenario: spans, logs and metrics to OTLP JSON files", sx_cmd_run,
       sx_cli_help_run },
+    { "check", "offline alert validation: promtool evaluates your rules over the scenario's "
+               "series; verdicts on expect:", sx_cmd_check, sx_cli_help_check },
     { "explain", "show what a scenario will do: services, calls, rates, incident timeline, "
                  "latencies", sx_cmd_explain, sx_cli_help_explain },
 };

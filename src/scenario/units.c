@@ -299,7 +299,9 @@ void sx_format_duration(double seconds, char *buf, unsigned size)
         snprintf(buf, size, "-");
         return;
     }
-    if (seconds < 1e-3) {
+    if (seconds == 0.0) {
+        snprintf(buf, size, "0s");
+    } else if (seconds < 1e-3) {
         snprintf(buf, size, "%.4gus", seconds * 1e6);
     } else if (seconds < 1.0) {
         snprintf(buf, size, "%.4gms", seconds * 1e3);
