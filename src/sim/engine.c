@@ -25,6 +25,7 @@ struct engine {
     size_t nex;
     sx_metrics metrics;
     sx_batch batch;
+    sx_batch hold;                  /* live: what has not ended at a flush */
     sx_walker w;
     sx_arrivals *arr;
     struct bg_log *bg;
@@ -61,13 +62,40 @@ static void pace(struct engine *e, double t, volatile sig_atomic_t *stop)
     }
 }
 
-static int flush_batch(struct engine *e)
+/* Hands the batch to the exporters. Live mode passes upto_ns = now: what
+ * has not ended yet (a span, or a log written at its end) stays for a later
+ * flush, as a real SDK exports spans only once they end. */
+static int flush_batch(struct engine *e, int64_t upto_ns)
 {
-    sx_batch *b = &e->batch;
+    sx_batch *b = &e->batch, *h = &e->hold;
 
     if (!b->nspans && !b->nlogs)
         return 0;
-    for (size_t i = 0; i < e->nex; i++) {
+    sx_batch_clear(h);
+    if (upto_ns != INT64_MAX) {
+        uint32_t ns = 0, nl = 0;
+        for (uint32_t i = 0; i < b->nspans; i++) {
+            if (b->spans[i].end_ns > upto_ns)
+                h->spans[h->nspans++] = b->spans[i];
+            else
+                b->spans[ns++] = b->spans[i];
+        }
+        b->nspans = ns;
+        for (uint32_t i = 0; i < b->nlogs; i++) {
+            sx_logrec *l = &b->logs[i];
+            if (l->time_ns > upto_ns) {
+                sx_logrec *hl = &h->logs[h->nlogs++];
+                *hl = *l;
+                hl->body_off = (uint32_t)h->text.len;
+                if (sx_strbuf_append(&h->text, b->text.data + l->body_off, l->body_len))
+                    return SX_ENOMEM;
+            } else {
+                b->logs[nl++] = *l;
+            }
+        }
+        b->nlogs = nl;
+    }
+    for (size_t i = 0; (b->nspans || b->nlogs) && i < e->nex; i++) {
         int rc = e->ex[i]->ops->submit_batch(e->ex[i], e->r, b);
         if (rc)
             return rc;
@@ -76,7 +104,24 @@ static int flush_batch(struct engine *e)
         if (b->spans[i].end_ns > e->res->last_time_ns)
             e->res->last_time_ns = b->spans[i].end_ns;
     sx_batch_clear(b);
+    /* What waits becomes the start of the next batch. */
+    sx_batch tmp = *b;
+    *b = *h;
+    *h = tmp;
     return 0;
+}
+
+static int64_t batch_latest(const sx_batch *b)
+{
+    int64_t latest = INT64_MIN;
+
+    for (uint32_t i = 0; i < b->nspans; i++)
+        if (b->spans[i].end_ns > latest)
+            latest = b->spans[i].end_ns;
+    for (uint32_t i = 0; i < b->nlogs; i++)
+        if (b->logs[i].time_ns > latest)
+            latest = b->logs[i].time_ns;
+    return latest;
 }
 
 static uint64_t count_points(const sx_metrics *m)
@@ -99,7 +144,8 @@ static int collect(struct engine *e, double t, double dt)
     int rc;
     int64_t at = e->r->cfg.start_ns + (int64_t)llround(t * 1e9);
 
-    if ((rc = sx_metrics_advance(&e->metrics, e->r, t, dt, on_restart, e)) != 0)
+    if ((rc = sx_metrics_settle(&e->metrics, e->r, at)) != 0 ||
+        (rc = sx_metrics_advance(&e->metrics, e->r, t, dt, on_restart, e)) != 0)
         return rc;
     if (!(e->r->cfg.signals & SX_SIG_METRICS))
         return 0;
@@ -198,7 +244,8 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
         goto out;
     uint32_t span_cap = (uint32_t)(span_bound * 2 > 8192 ? span_bound * 2 : 8192);
     uint32_t log_cap = (uint32_t)(log_bound * 2 > 4096 ? log_bound * 2 : 4096);
-    if ((rc = sx_batch_init(&e.batch, span_cap, log_cap)) != 0)
+    if ((rc = sx_batch_init(&e.batch, span_cap, log_cap)) != 0 ||
+        (rc = sx_batch_init(&e.hold, span_cap, log_cap)) != 0)
         goto out;
     if ((rc = setup_background(&e)) != 0)
         goto out;
@@ -232,13 +279,22 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
         double t = t_arr < t_bg ? t_arr : t_bg;
         if (next_tick <= t || (t >= end && next_tick <= end)) {
             t = next_tick;
+            if (t >= end) {
+                /* The last collection waits for the last request to finish,
+                 * so it counts every span that was generated. */
+                int64_t latest = sx_metrics_pending_latest(&e.metrics);
+                double lt = (double)(latest - r->cfg.start_ns) * 1e-9;
+                if (latest != INT64_MIN && lt > t)
+                    t = lt;
+            }
             if (r->cfg.live)
                 pace(&e, t, stop);
-            if ((rc = flush_batch(&e)) != 0 || (rc = collect(&e, t, t - last_tick)) != 0)
+            if ((rc = flush_batch(&e, r->cfg.live ? wall_ns() : INT64_MAX)) != 0 ||
+                (rc = collect(&e, t, t - last_tick)) != 0)
                 goto out;
             last_tick = t;
             e.last_flush = t;
-            if (t >= end)
+            if (next_tick >= end)
                 break;
             next_tick = t + interval < end ? t + interval : end;
             continue;
@@ -248,15 +304,21 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
         if (r->cfg.live) {
             pace(&e, t, stop);
             if (t - e.last_flush >= 1.0) {
-                if ((rc = flush_batch(&e)) != 0)
+                if ((rc = flush_batch(&e, wall_ns())) != 0)
                     goto out;
                 e.last_flush = t;
             }
         }
         if (e.batch.span_cap - e.batch.nspans < e.span_room ||
             e.batch.log_cap - e.batch.nlogs < e.log_room + 8) {
-            if ((rc = flush_batch(&e)) != 0)
+            /* Full: in live mode wait for the oldest work to end first. */
+            if ((rc = flush_batch(&e, r->cfg.live ? wall_ns() : INT64_MAX)) != 0)
                 goto out;
+            if (e.batch.span_cap - e.batch.nspans < e.span_room ||
+                e.batch.log_cap - e.batch.nlogs < e.log_room + 8) {
+                if ((rc = flush_batch(&e, INT64_MAX)) != 0)
+                    goto out;
+            }
         }
         e.last_t = t;
         if (t_arr <= t_bg) {
@@ -280,10 +342,16 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
         double t = last_tick;
         if (e.last_t > t)
             t = e.last_t;
-        if ((rc = flush_batch(&e)) != 0 || (rc = collect(&e, t, t - last_tick)) != 0)
+        if ((rc = flush_batch(&e, INT64_MAX)) != 0 || (rc = collect(&e, t, t - last_tick)) != 0)
             goto out;
     }
-    rc = flush_batch(&e);
+    if (r->cfg.live && !res->interrupted) {
+        /* Spans still in flight end in the future: wait for them. */
+        int64_t latest = batch_latest(&e.batch);
+        if (latest != INT64_MIN)
+            pace(&e, (double)(latest - r->cfg.start_ns) * 1e-9, stop);
+    }
+    rc = flush_batch(&e, INT64_MAX);
     for (size_t i = 0; !rc && i < nex; i++)
         if (ex[i]->ops->finish)
             rc = ex[i]->ops->finish(ex[i], r, &e.metrics);
@@ -292,6 +360,7 @@ out:
     if (rc && err[0] == '\0')
         snprintf(err, errlen, "%s", sx_strerror(rc));
     sx_batch_fini(&e.batch);
+    sx_batch_fini(&e.hold);
     sx_metrics_fini(&e.metrics);
     free(e.arr);
     free(e.bg);

@@ -233,6 +233,7 @@ void sx_metrics_fini(sx_metrics *m)
         free(m->series[i].exemplars);
     }
     free(m->series);
+    free(m->pending);
     free(m->table);
     free(m->fams);
     free(m->res_first);
@@ -461,4 +462,46 @@ void sx_metrics_collected(sx_metrics *m)
             for (uint32_t b = 0; b <= se->fam->nbounds; b++)
                 se->exemplars[b].set = false;
     }
+}
+
+int sx_metrics_defer_span(sx_metrics *m, const sx_span *sp)
+{
+    if (m->npending == m->pending_cap) {
+        /* Grows to the spans in flight and stays there: no steady-state malloc. */
+        uint32_t cap = m->pending_cap ? m->pending_cap * 2 : 4096;
+        sx_span *p = realloc(m->pending, cap * sizeof(*p));
+        if (!p)
+            return SX_ENOMEM;
+        m->pending = p;
+        m->pending_cap = cap;
+    }
+    m->pending[m->npending++] = *sp;
+    return 0;
+}
+
+int sx_metrics_settle(sx_metrics *m, const sx_run *r, int64_t upto_ns)
+{
+    uint32_t keep = 0;
+
+    for (uint32_t i = 0; i < m->npending; i++) {
+        if (m->pending[i].end_ns <= upto_ns) {
+            int rc = sx_metrics_record_span(m, r, &m->pending[i]);
+            if (rc)
+                return rc;
+        } else {
+            m->pending[keep++] = m->pending[i];
+        }
+    }
+    m->npending = keep;
+    return 0;
+}
+
+int64_t sx_metrics_pending_latest(const sx_metrics *m)
+{
+    int64_t latest = INT64_MIN;
+
+    for (uint32_t i = 0; i < m->npending; i++)
+        if (m->pending[i].end_ns > latest)
+            latest = m->pending[i].end_ns;
+    return latest;
 }

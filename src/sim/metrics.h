@@ -85,6 +85,10 @@ typedef struct sx_metrics {
     uint32_t *res_first;        /* per resource: first series, UINT32_MAX = none */
     uint32_t *res_last;
     uint64_t restarts_total;
+    /* Spans wait here until a collection passes their end: a request is
+     * counted in the interval it finishes in, as instrumentation does. */
+    sx_span *pending;
+    uint32_t npending, pending_cap;
 } sx_metrics;
 
 int sx_metrics_init(sx_metrics *m, const sx_run *r);
@@ -92,6 +96,13 @@ void sx_metrics_fini(sx_metrics *m);
 
 /* Counts a finished span in its duration histogram (if its kind has one). */
 int sx_metrics_record_span(sx_metrics *m, const sx_run *r, const sx_span *sp);
+
+/* Keeps a span until sx_metrics_settle() reaches its end time. */
+int sx_metrics_defer_span(sx_metrics *m, const sx_span *sp);
+/* Records every deferred span that ended at or before upto_ns. */
+int sx_metrics_settle(sx_metrics *m, const sx_run *r, int64_t upto_ns);
+/* The latest end time among deferred spans, or INT64_MIN. */
+int64_t sx_metrics_pending_latest(const sx_metrics *m);
 
 /* Advances the custom series to time t (seconds from the start) over dt.
  * Restart events of leaking gauges are reported through on_restart. */
