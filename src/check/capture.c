@@ -99,9 +99,11 @@ static int cap_metrics(sx_exporter *e, const sx_run *r, const sx_metrics *m, int
     uint32_t step = (uint32_t)llround(t / c->interval);
 
     (void)points;
-    /* promtool wants evenly spaced samples: a short last collection (a
-     * timeline that is not a multiple of the interval) is left out. */
-    if (fabs(step * c->interval - t) > 1e-6 || step >= c->nsteps)
+    /* promtool wants evenly spaced samples. The last collection may come a
+     * little after the end (it waits for the last request): it takes the
+     * final step; any other off-grid collection is left out. */
+    if (fabs(step * c->interval - t) > c->interval / 2 || step >= c->nsteps ||
+        (step <= c->step && c->step))
         return 0;
     c->step = step;
     if (c->nbase < m->nseries) {
