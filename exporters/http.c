@@ -196,3 +196,49 @@ int sx_gzip(const void *in, size_t len, sx_strbuf *out)
     deflateEnd(&z);
     return rc == Z_STREAM_END ? 0 : SX_EIO;
 }
+
+struct get_ctx {
+    sx_strbuf *out;
+    size_t max;
+};
+
+static size_t on_get_body(char *buf, size_t size, size_t n, void *ud)
+{
+    struct get_ctx *g = ud;
+    size_t len = size * n;
+
+    if (g->out->len + len > g->max)
+        return 0;   /* too big for an API answer: abort the transfer */
+    sx_strbuf_append(g->out, buf, len);
+    return len;
+}
+
+int sx_http_get(const char *url, int64_t timeout_ns, sx_strbuf *out, size_t max, long *status,
+                char *err, size_t errlen)
+{
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct get_ctx g = { out, max };
+    CURL *c;
+    CURLcode rc;
+
+    if (sx_http_global_init() || !(c = curl_easy_init())) {
+        snprintf(err, errlen, "cannot initialise libcurl");
+        return SX_EIO;
+    }
+    sx_strbuf_clear(out);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_get_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_ns / 1000000));
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "sigsynth/" SX_VERSION);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    rc = curl_easy_perform(c);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    else
+        snprintf(err, errlen, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    curl_easy_cleanup(c);
+    return rc == CURLE_OK ? 0 : SX_EIO;
+}

@@ -43,6 +43,11 @@ void sx_http_conn_destroy(sx_http_conn *c);
 int sx_http_post(sx_http_conn *c, const char *url, const void *body, size_t len,
                  sx_http_response *resp);
 
+/* A GET for small API responses (at most max bytes kept). Returns 0 with
+ * *status set when a response arrived, else a negative code and err. */
+int sx_http_get(const char *url, int64_t timeout_ns, sx_strbuf *out, size_t max, long *status,
+                char *err, size_t errlen);
+
 /* gzip (RFC 1952) of in into out, replacing out's contents. */
 int sx_gzip(const void *in, size_t len, sx_strbuf *out);
 

@@ -13,10 +13,12 @@ int sx_cmd_lint(int argc, char **argv);
 int sx_cmd_explain(int argc, char **argv);
 int sx_cmd_run(int argc, char **argv);
 int sx_cmd_check(int argc, char **argv);
+int sx_cmd_verify(int argc, char **argv);
 
 void sx_cli_help_lint(void);
 void sx_cli_help_explain(void);
 void sx_cli_help_run(void);
 void sx_cli_help_check(void);
+void sx_cli_help_verify(void);
 
 #endif

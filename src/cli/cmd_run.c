@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/exporter_flags.h"
+#include "cli/verify.h"
 #include "delivery.h"
 #include "cli/summary.h"
 #include "scenario/scenario.h"
@@ -39,7 +40,10 @@ void sx_cli_help_run(void)
          "  --metric-interval D     time between metric points (default 15s)\n"
          "  --run-id ID             sigsynth.run_id tag (default: hash of scenario, seed, start)\n"
          "  --shard I/N             walk every N-th request starting at I (default 0/1)\n"
-         "  --quiet                 no end-of-run report on stderr\n");
+         "  --quiet                 no end-of-run report on stderr\n"
+         "  --verify-prometheus URL watch this Prometheus' alerts during and after the run\n"
+         "                          and judge the scenario's expect: (see sigsynth help verify)\n"
+         "  --verify-alertmanager URL, --verify-report DIR, --verify-poll D\n");
     sx_cli_exporters_help();
     puts("\nexit: 0 ok, 1 something was dropped or failed, 2 bad input");
 }
@@ -84,6 +88,8 @@ int sx_cmd_run(int argc, char **argv)
     const char *why;
     int exit_code = SX_EXIT_OK;
     sx_cli_exporters xf;
+    const char *verify_prom = NULL, *verify_am = NULL, *verify_report = NULL;
+    double verify_poll = 2.0;
 
     sx_cli_exporters_init(&xf);
     for (int i = 1; i < argc; i++) {
@@ -113,7 +119,16 @@ int sx_cmd_run(int argc, char **argv)
         }
         if (xr > 0)
             continue;
-        if (strcmp(a, "--summary") == 0) {
+        if (strcmp(a, "--verify-prometheus") == 0) {
+            verify_prom = v;
+        } else if (strcmp(a, "--verify-alertmanager") == 0) {
+            verify_am = v;
+        } else if (strcmp(a, "--verify-report") == 0) {
+            verify_report = v;
+        } else if (strcmp(a, "--verify-poll") == 0) {
+            if (sx_parse_duration(v, &verify_poll, &why) || verify_poll < 0.1)
+                return usage_error("--verify-poll needs a duration like 2s, got '%s'", v);
+        } else if (strcmp(a, "--summary") == 0) {
             summary = v;
         } else if (strcmp(a, "--seed") == 0) {
             if (sx_parse_uint(v, UINT64_MAX / 2, &cfg.seed))
@@ -212,6 +227,19 @@ int sx_cmd_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sx_verifier verifier;
+    bool verifying = false;
+    if (verify_prom) {
+        sx_verifier_cfg vc = { .prometheus = verify_prom, .alertmanager = verify_am,
+                               .poll = verify_poll, .start_ns = cfg.start_ns,
+                               .duration = cfg.duration, .synthetic_label = xf.synthetic_label };
+        if (sx_verifier_start(&verifier, s, &vc)) {
+            fprintf(stderr, "sigsynth run: cannot start the verifier\n");
+            exit_code = SX_EXIT_FAIL;
+            goto out;
+        }
+        verifying = true;
+    }
     rc = sx_engine_run(&run, ex, nex, &stop_flag, &res, err, sizeof(err));
     /* Deliver what is still queued, within the shutdown budget. */
     int64_t deadline = sx_monotonic_ns() + (int64_t)(xf.shutdown_timeout * 1e9);
@@ -236,6 +264,14 @@ int sx_cmd_run(int argc, char **argv)
     }
     if (!quiet && summary)
         fprintf(stderr, "  summary: %s\n", summary);
+    if (verifying) {
+        /* Alerts resolve after the run: keep watching until the windows close. */
+        fprintf(stderr, "sigsynth run: watching alerts until the last expectation's window "
+                        "closes (Ctrl-C to stop)\n");
+        int vrc = sx_cli_verify_finish(&verifier, s, verify_report, (volatile int *)&stop_flag);
+        if (vrc && exit_code == SX_EXIT_OK)
+            exit_code = vrc;
+    }
 out:
     for (size_t i = 0; i < nex; i++)
         ex[i]->ops->destroy(ex[i]);

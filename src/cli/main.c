@@ -17,6 +17,8 @@ static const struct command commands[] = {
       sx_cli_help_run },
     { "check", "offline alert validation: promtool evaluates your rules over the scenario's "
                "series; verdicts on expect:", sx_cmd_check, sx_cli_help_check },
+    { "verify", "live alert validation against Prometheus and Alertmanager, with measured "
+                "time-to-fire", sx_cmd_verify, sx_cli_help_verify },
     { "explain", "show what a scenario will do: services, calls, rates, incident timeline, "
                  "latencies", sx_cmd_explain, sx_cli_help_explain },
 };
