@@ -31,16 +31,23 @@ static uint32_t lane(otlp_exporter *e)
 static int submit_range(otlp_exporter *e, const sx_run *r, const sx_batch *b, int sig,
                         uint32_t n)
 {
-    for (uint32_t from = 0; from < n; from += e->cfg.max_items) {
-        uint32_t to = from + e->cfg.max_items < n ? from + e->cfg.max_items : n;
+    for (uint32_t from = 0, to; from < n; from = to) {
+        to = from + e->cfg.max_items < n ? from + e->cfg.max_items : n;
         sx_payload *p = sx_delivery_get(e->d, lane(e));
         int rc;
         if (!p) {
             sx_delivery_count_drop(e->d, sig, to - from, "stopped");
             continue;
         }
-        rc = sig == SX_IDX_SPANS ? sx_otlp_pb_traces(&e->g, r, b, from, to, &p->body)
-                                 : sx_otlp_pb_logs(&e->g, r, b, from, to, &p->body);
+        for (;;) {
+            rc = sig == SX_IDX_SPANS ? sx_otlp_pb_traces(&e->g, r, b, from, to, &p->body)
+                                     : sx_otlp_pb_logs(&e->g, r, b, from, to, &p->body);
+            /* Too big for the receiver (gRPC servers take 4 MiB by default):
+             * send fewer items now, the rest in the next request. */
+            if (rc || p->body.len <= e->cfg.max_bytes || to - from <= 1)
+                break;
+            to = from + (to - from) / 2;
+        }
         p->sig = sig;
         p->items = to - from;
         if (rc) {
@@ -133,6 +140,8 @@ int sx_otlp_exporter_create(const sx_otlp_cfg *cfg, sx_exporter **out, char *err
     e->cfg = *cfg;
     if (!e->cfg.max_items)
         e->cfg.max_items = 2048;
+    if (!e->cfg.max_bytes)
+        e->cfg.max_bytes = 4u << 20;
     if (!e->cfg.delivery.lanes)
         e->cfg.delivery.lanes = 2;
     e->cfg.delivery.name = cfg->grpc ? "otlp-grpc" : "otlp-http";

@@ -19,6 +19,7 @@ typedef struct sx_otlp_cfg {
     sx_tls_cfg tls;
     bool insecure;                  /* gRPC: plaintext even for a non-http:// endpoint */
     uint32_t max_items;             /* spans/logs per request */
+    size_t max_bytes;               /* encoded request size cap (receivers limit it) */
     sx_delivery_cfg delivery;
     unsigned signals;
 } sx_otlp_cfg;

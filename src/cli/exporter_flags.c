@@ -138,6 +138,15 @@ int sx_cli_exporter_flag(sx_cli_exporters *x, const char *f, const char *v)
     } else if (strcmp(f, "--otlp-signals") == 0) {
         if (parse_signal_list(v, &x->otlp_signals))
             return bad(f, "expected a list of traces,metrics,logs");
+    } else if (strcmp(f, "--otlp-max-batch") == 0) {
+        return count_flag(f, v, 1000000, &x->otlp_max_batch);
+    } else if (strcmp(f, "--otlp-max-request-bytes") == 0) {
+        double sz;
+        const char *why;
+        if (sx_parse_size(v, &sz, &why) || sz < 1024 || sz > 1073741824.0)
+            return bad(f, "expected a size between 1KiB and 1GiB, e.g. 4MiB");
+        x->otlp_max_bytes = (uint32_t)sz;
+        return 1;
     } else if (strcmp(f, "--remote-write-url") == 0) {
         x->rw_url = v;
     } else if (strcmp(f, "--remote-write-header") == 0) {
@@ -352,6 +361,8 @@ int sx_cli_exporters_create(sx_cli_exporters *x, bool live, sx_exporter **ex, si
             .insecure = x->otlp_insecure > 0,
             .delivery = dcfg,
             .signals = x->otlp_signals,
+            .max_items = x->otlp_max_batch,
+            .max_bytes = x->otlp_max_bytes,
         };
         for (int i = 0; i < 3; i++)
             oc.signal_endpoint[i] = x->otlp_signal_endpoint[i];
@@ -414,6 +425,8 @@ void sx_cli_exporters_help(void)
          "  --otlp-client-cert FILE, --otlp-client-key FILE   mTLS\n"
          "  --otlp-insecure true       gRPC without TLS for a host:port endpoint\n"
          "  --otlp-signals LIST        what goes over OTLP (default traces,metrics,logs)\n"
+         "  --otlp-max-batch N         spans or logs per request (default 2048)\n"
+         "  --otlp-max-request-bytes S  split requests larger than S (default 4MiB)\n"
          "  --remote-write-url URL     Prometheus remote-write 1.0 receiver (metrics)\n"
          "  --remote-write-header K=V  extra header (repeatable; never printed)\n"
          "  --remote-write-bearer-token-file FILE\n"

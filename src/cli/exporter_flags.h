@@ -28,6 +28,8 @@ typedef struct sx_cli_exporters {
     const char *otlp_ca, *otlp_cert, *otlp_key;
     int otlp_insecure;              /* -1 unset */
     unsigned otlp_signals;
+    uint32_t otlp_max_batch;
+    uint32_t otlp_max_bytes;
     /* remote-write */
     const char *rw_url;
     char *rw_headers[SX_CLI_MAX_HEADERS];
