@@ -10,6 +10,7 @@
 #include "scenario/scenario.h"
 #include "scenario/units.h"
 #include "util/err.h"
+#include "stats/rng.h"
 #include "util/strbuf.h"
 
 /* ---- reporting -------------------------------------------------------- */
@@ -441,6 +442,7 @@ int sx_scenario_load_buffer(const char *file, const char *buf, size_t len, sx_sc
         return SX_ENOMEM;
     sx_arena_init(&s->arena, 64 * 1024);
     s->file = sx_arena_strdup(&s->arena, file);
+    s->content_hash = sx_hash64(buf, len, 0x5ce7a210ull);
     s->traffic.pattern = SX_PATTERN_POISSON;
 
     rc = sx_yaml_parse(&doc, buf, len, d);

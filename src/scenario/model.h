@@ -244,6 +244,7 @@ typedef struct sx_expect_alert {
 typedef struct sx_scenario {
     sx_arena arena;
     const char *file;
+    uint64_t content_hash;      /* of the file's bytes: an edited file gets a new run id */
     int version;
     const char *name;
     const char *description;

@@ -51,7 +51,7 @@ int sx_run_init(sx_run *r, const sx_scenario *s, const sx_run_config *cfg)
     } else {
         /* Identical inputs, identical run id: reruns stay byte-identical. */
         uint64_t h = sx_hash64(s->name, strlen(s->name), cfg->seed);
-        h = sx_mix64(h, (uint64_t)cfg->start_ns);
+        h = sx_mix64(sx_mix64(h, s->content_hash), (uint64_t)cfg->start_ns);
         snprintf(r->run_id, sizeof(r->run_id), "%016llx", (unsigned long long)h);
     }
     for (uint32_t i = 0; i < s->nservices; i++) {
