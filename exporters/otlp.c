@@ -6,6 +6,7 @@
 
 #include "util/err.h"
 #include "wire/otlp_pb.h"
+#include "wire/pb.h"
 
 typedef struct otlp_exporter {
     sx_exporter base;
@@ -163,41 +164,6 @@ int sx_otlp_exporter_create(const sx_otlp_cfg *cfg, sx_exporter **out, char *err
     return 0;
 }
 
-/* Minimal protobuf reading: just enough for ExportXServiceResponse. */
-static int read_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
-{
-    uint64_t r = 0;
-
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (*p >= end)
-            return -1;
-        unsigned char c = *(*p)++;
-        r |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80)) {
-            *v = r;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int skip_field(const unsigned char **p, const unsigned char *end, uint32_t wt)
-{
-    uint64_t v;
-
-    switch (wt) {
-    case 0: return read_varint(p, end, &v);
-    case 1: if (end - *p < 8) return -1; *p += 8; return 0;
-    case 5: if (end - *p < 4) return -1; *p += 4; return 0;
-    case 2:
-        if (read_varint(p, end, &v) || (uint64_t)(end - *p) < v)
-            return -1;
-        *p += v;
-        return 0;
-    default: return -1;
-    }
-}
-
 int sx_otlp_parse_partial(const void *body, size_t len, uint64_t *rejected, char *msg,
                           size_t msglen)
 {
@@ -207,30 +173,30 @@ int sx_otlp_parse_partial(const void *body, size_t len, uint64_t *rejected, char
     msg[0] = '\0';
     while (p < end) {
         uint64_t key, l;
-        if (read_varint(&p, end, &key))
+        if (sx_pb_read_varint(&p, end, &key))
             return -1;
         if (key != ((1 << 3) | 2)) {
-            if (skip_field(&p, end, (uint32_t)(key & 7)))
+            if (sx_pb_skip(&p, end, (uint32_t)(key & 7)))
                 return -1;
             continue;
         }
-        if (read_varint(&p, end, &l) || (uint64_t)(end - p) < l)
+        if (sx_pb_read_varint(&p, end, &l) || (uint64_t)(end - p) < l)
             return -1;
         const unsigned char *q = p, *qe = p + l;
         p += l;
         while (q < qe) {
             uint64_t k2, v;
-            if (read_varint(&q, qe, &k2))
+            if (sx_pb_read_varint(&q, qe, &k2))
                 return -1;
             if (k2 == ((1 << 3) | 0)) {
-                if (read_varint(&q, qe, rejected))
+                if (sx_pb_read_varint(&q, qe, rejected))
                     return -1;
             } else if (k2 == ((2 << 3) | 2)) {
-                if (read_varint(&q, qe, &v) || (uint64_t)(qe - q) < v)
+                if (sx_pb_read_varint(&q, qe, &v) || (uint64_t)(qe - q) < v)
                     return -1;
                 snprintf(msg, msglen, "%.*s", (int)(v < msglen ? v : msglen - 1), (const char *)q);
                 q += v;
-            } else if (skip_field(&q, qe, (uint32_t)(k2 & 7))) {
+            } else if (sx_pb_skip(&q, qe, (uint32_t)(k2 & 7))) {
                 return -1;
             }
         }

@@ -15,6 +15,7 @@
 
 #include "otlp.h"
 #include "util/err.h"
+#include "wire/pb.h"
 
 typedef struct grpc_tx {
     grpc_channel *channel;
@@ -39,23 +40,6 @@ static void noop_free(void *p)
     (void)p;
 }
 
-static int read_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
-{
-    uint64_t r = 0;
-
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (*p >= end)
-            return -1;
-        unsigned char c = *(*p)++;
-        r |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80)) {
-            *v = r;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* Walks a message's top-level fields; calls fn for each length-delimited one. */
 static int each_len_field(const unsigned char *p, const unsigned char *end,
                           int (*fn)(void *ud, uint32_t field, const unsigned char *v, size_t n),
@@ -63,11 +47,11 @@ static int each_len_field(const unsigned char *p, const unsigned char *end,
 {
     while (p < end) {
         uint64_t key, v;
-        if (read_varint(&p, end, &key))
+        if (sx_pb_read_varint(&p, end, &key))
             return -1;
         switch (key & 7) {
         case 0:
-            if (read_varint(&p, end, &v))
+            if (sx_pb_read_varint(&p, end, &v))
                 return -1;
             if (fn(ud, (uint32_t)(key >> 3), NULL, v) < 0)
                 return -1;
@@ -75,7 +59,7 @@ static int each_len_field(const unsigned char *p, const unsigned char *end,
         case 1: if (end - p < 8) return -1; p += 8; break;
         case 5: if (end - p < 4) return -1; p += 4; break;
         case 2:
-            if (read_varint(&p, end, &v) || (uint64_t)(end - p) < v)
+            if (sx_pb_read_varint(&p, end, &v) || (uint64_t)(end - p) < v)
                 return -1;
             if (fn(ud, (uint32_t)(key >> 3), p, v) < 0)
                 return -1;

@@ -18,3 +18,47 @@ void sx_pb_end(sx_strbuf *b, size_t mark)
     memcpy(b->data + mark, tmp, n);
     b->data[b->len] = '\0';
 }
+
+int sx_pb_read_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    uint64_t r = 0;
+
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (*p >= end)
+            return -1;
+        unsigned char c = *(*p)++;
+        r |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *v = r;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int sx_pb_skip(const unsigned char **p, const unsigned char *end, uint32_t wt)
+{
+    uint64_t v;
+
+    switch (wt) {
+    case SX_PB_VARINT:
+        return sx_pb_read_varint(p, end, &v);
+    case SX_PB_I64:
+        if (end - *p < 8)
+            return -1;
+        *p += 8;
+        return 0;
+    case SX_PB_I32:
+        if (end - *p < 4)
+            return -1;
+        *p += 4;
+        return 0;
+    case SX_PB_LEN:
+        if (sx_pb_read_varint(p, end, &v) || (uint64_t)(end - *p) < v)
+            return -1;
+        *p += v;
+        return 0;
+    default:
+        return -1;
+    }
+}

@@ -132,4 +132,9 @@ static inline size_t sx_pb_begin(sx_strbuf *b, uint32_t field)
 /* Closes the field opened at mark, writing its length. */
 void sx_pb_end(sx_strbuf *b, size_t mark);
 
+/* Reading, for the few responses we parse (partial success, RetryInfo):
+ * both return 0 or -1 on truncated/invalid input, never read past end. */
+int sx_pb_read_varint(const unsigned char **p, const unsigned char *end, uint64_t *v);
+int sx_pb_skip(const unsigned char **p, const unsigned char *end, uint32_t wire_type);
+
 #endif
