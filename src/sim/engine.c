@@ -144,7 +144,11 @@ static int collect(struct engine *e, double t, double dt)
     int rc;
     int64_t at = e->r->cfg.start_ns + (int64_t)llround(t * 1e9);
 
-    if ((rc = sx_metrics_settle(&e->metrics, e->r, at)) != 0 ||
+    /* The last collection, at the end of the timeline, counts every request
+     * (also those still running then); their exemplars are left out, as an
+     * exemplar never comes after its point. */
+    bool last = t >= e->r->cfg.duration;
+    if ((rc = sx_metrics_settle(&e->metrics, e->r, last ? INT64_MAX : at, at)) != 0 ||
         (rc = sx_metrics_advance(&e->metrics, e->r, t, dt, on_restart, e)) != 0)
         return rc;
     if (!(e->r->cfg.signals & SX_SIG_METRICS))
@@ -279,14 +283,6 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
         double t = t_arr < t_bg ? t_arr : t_bg;
         if (next_tick <= t || (t >= end && next_tick <= end)) {
             t = next_tick;
-            if (t >= end) {
-                /* The last collection waits for the last request to finish,
-                 * so it counts every span that was generated. */
-                int64_t latest = sx_metrics_pending_latest(&e.metrics);
-                double lt = (double)(latest - r->cfg.start_ns) * 1e-9;
-                if (latest != INT64_MIN && lt > t)
-                    t = lt;
-            }
             if (r->cfg.live)
                 pace(&e, t, stop);
             if ((rc = flush_batch(&e, r->cfg.live ? wall_ns() : INT64_MAX)) != 0 ||

@@ -266,7 +266,7 @@ static uint32_t family_of_span(const sx_run *r, const sx_span *sp)
     }
 }
 
-int sx_metrics_record_span(sx_metrics *m, const sx_run *r, const sx_span *sp)
+int sx_metrics_record_span(sx_metrics *m, const sx_run *r, const sx_span *sp, bool with_exemplar)
 {
     uint32_t fam = family_of_span(r, sp);
     uint32_t res, op, peer;
@@ -303,6 +303,8 @@ int sx_metrics_record_span(sx_metrics *m, const sx_run *r, const sx_span *sp)
     se->buckets[b]++;
     se->count++;
     se->sum += v;
+    if (!with_exemplar)
+        return 0;
     /* The latest request per bucket becomes its exemplar. */
     sx_exemplar *ex = &se->exemplars[b];
     memcpy(ex->trace_id, sp->trace_id, 16);
@@ -479,13 +481,14 @@ int sx_metrics_defer_span(sx_metrics *m, const sx_span *sp)
     return 0;
 }
 
-int sx_metrics_settle(sx_metrics *m, const sx_run *r, int64_t upto_ns)
+int sx_metrics_settle(sx_metrics *m, const sx_run *r, int64_t upto_ns, int64_t exemplar_ns)
 {
     uint32_t keep = 0;
 
     for (uint32_t i = 0; i < m->npending; i++) {
         if (m->pending[i].end_ns <= upto_ns) {
-            int rc = sx_metrics_record_span(m, r, &m->pending[i]);
+            int rc = sx_metrics_record_span(m, r, &m->pending[i],
+                                            m->pending[i].end_ns <= exemplar_ns);
             if (rc)
                 return rc;
         } else {

@@ -94,13 +94,15 @@ typedef struct sx_metrics {
 int sx_metrics_init(sx_metrics *m, const sx_run *r);
 void sx_metrics_fini(sx_metrics *m);
 
-/* Counts a finished span in its duration histogram (if its kind has one). */
-int sx_metrics_record_span(sx_metrics *m, const sx_run *r, const sx_span *sp);
+/* Counts a finished span in its duration histogram (if its kind has one),
+ * with it as the bucket's exemplar unless with_exemplar is false. */
+int sx_metrics_record_span(sx_metrics *m, const sx_run *r, const sx_span *sp, bool with_exemplar);
 
 /* Keeps a span until sx_metrics_settle() reaches its end time. */
 int sx_metrics_defer_span(sx_metrics *m, const sx_span *sp);
-/* Records every deferred span that ended at or before upto_ns. */
-int sx_metrics_settle(sx_metrics *m, const sx_run *r, int64_t upto_ns);
+/* Records every deferred span that ended at or before upto_ns; exemplars
+ * only for spans that ended at or before exemplar_ns. */
+int sx_metrics_settle(sx_metrics *m, const sx_run *r, int64_t upto_ns, int64_t exemplar_ns);
 /* The latest end time among deferred spans, or INT64_MIN. */
 int64_t sx_metrics_pending_latest(const sx_metrics *m);
 
