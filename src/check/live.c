@@ -19,6 +19,18 @@ static double anchor_at(const sx_scenario *s, double duration, const sx_anchor *
     return sx_incident_phase_at(&s->incidents[a->incident], a->phase);
 }
 
+/* When an expectation's last window closes (seconds from the start). */
+static double window_end(const sx_scenario *s, double duration, const sx_expect_alert *e)
+{
+    double end = 0.0;
+
+    if (e->fires.present && !e->fires.never)
+        end = fmax(end, anchor_at(s, duration, &e->fires.after) + e->fires.within);
+    if (e->resolves.present)
+        end = fmax(end, anchor_at(s, duration, &e->resolves.after) + e->resolves.within);
+    return end;
+}
+
 /* Labels of one alert object into the timeline at step i. */
 static void record(sx_verifier *v, const char *source, const sx_jval *labels, uint32_t i,
                    enum sx_alert_state st)
@@ -107,7 +119,8 @@ static void *watch(void *arg)
     sx_strbuf_init(&body);
     while (!v->stop) {
         int64_t now = sx_now_ns();
-        if (now >= v->until_ns)
+        /* Past the watch window: stop, but not before looking once. */
+        if (now >= v->until_ns && v->polls)
             break;
         if (now >= v->cfg.start_ns) {
             uint32_t step = (uint32_t)((now - v->cfg.start_ns) / (int64_t)(v->cfg.poll * 1e9));
@@ -116,15 +129,28 @@ static void *watch(void *arg)
                 poll_once(v, v->cfg.alertmanager, true, step, &body);
             pthread_mutex_lock(&v->mu);
             v->polls++;
-            /* After the timeline, stop as soon as every expectation that can
-             * still change holds ("never" ones hold by now). */
+            /* After the timeline, stop once no verdict can change: each
+             * expectation holds, or its window has closed ("never" ones
+             * cannot be broken once the run is over). */
             double t = (double)(now - v->cfg.start_ns) * 1e-9;
             bool settled = false;
             if (t > v->cfg.duration && scratch) {
                 v->tl.nsteps = step + 1;
-                settled = sx_judge(v->s, &v->tl, scratch) == 0;
+                sx_judge(v->s, &v->tl, scratch);
                 v->tl.nsteps = (uint32_t)((v->until_ns - v->cfg.start_ns) /
                                           (int64_t)(v->cfg.poll * 1e9)) + 2;
+                settled = true;
+                for (uint32_t i = 0; i < v->s->nexpects; i++) {
+                    const sx_expect_alert *e = &v->s->expects[i];
+                    double fire_end = e->fires.never ? 0.0
+                                      : anchor_at(v->s, v->cfg.duration, &e->fires.after) + e->fires.within;
+                    /* A missed firing window cannot be made good later. */
+                    bool fire_lost = !e->fires.never && t > fire_end &&
+                                     (isnan(scratch[i].fired_at) || scratch[i].fired_at > fire_end);
+                    if (!scratch[i].pass && !fire_lost &&
+                        t <= window_end(v->s, v->cfg.duration, e))
+                        settled = false;
+                }
             }
             pthread_mutex_unlock(&v->mu);
             if (settled)
@@ -154,13 +180,8 @@ int sx_verifier_start(sx_verifier *v, const sx_scenario *s, const sx_verifier_cf
         v->cfg.poll = 2.0;
     if (!v->cfg.synthetic_label)
         v->cfg.synthetic_label = "synthetic";
-    for (uint32_t i = 0; i < s->nexpects; i++) {
-        const sx_expect_alert *e = &s->expects[i];
-        if (e->fires.present && !e->fires.never)
-            last = fmax(last, anchor_at(s, cfg->duration, &e->fires.after) + e->fires.within);
-        if (e->resolves.present)
-            last = fmax(last, anchor_at(s, cfg->duration, &e->resolves.after) + e->resolves.within);
-    }
+    for (uint32_t i = 0; i < s->nexpects; i++)
+        last = fmax(last, window_end(s, cfg->duration, &s->expects[i]));
     /* One more poll past the last window, so a verdict at its edge is seen. */
     v->until_ns = cfg->start_ns + (int64_t)((last + 2 * v->cfg.poll) * 1e9);
     uint32_t nsteps = (uint32_t)((v->until_ns - cfg->start_ns) / (int64_t)(v->cfg.poll * 1e9)) + 2;

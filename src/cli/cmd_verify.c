@@ -79,7 +79,8 @@ int sx_cli_verify_finish(sx_verifier *v, const sx_scenario *s, const char *repor
     sx_verifier_print_sources(v, stdout);
     exit_code = failed ? SX_EXIT_FAIL : SX_EXIT_OK;
     if (v->polls == 0 || (v->poll_errors && v->poll_errors >= v->polls)) {
-        fprintf(stderr, "sigsynth verify: could not read alerts: %s\n", v->last_error);
+        fprintf(stderr, "sigsynth verify: could not read alerts: %s\n",
+                v->last_error[0] ? v->last_error : "no poll succeeded");
         exit_code = SX_EXIT_FAIL;
     }
     if (report && sx_report_write(report, "verify", s, &v->tl, verdicts, s->nexpects,
