@@ -92,9 +92,11 @@ static void note_message_locked(sx_delivery *d, const sx_send_result *res)
     for (uint32_t i = 0; i < d->nmessages; i++)
         if (strcmp(d->messages[i], key) == 0)
             return;
-    if (d->nmessages < MAX_MESSAGES)
-        snprintf(d->messages[d->nmessages++], sizeof(d->messages[0]), "%s", key);
-    fprintf(stderr, "sigsynth: %s: %s: %s\n", d->cfg.name, res->what, res->detail);
+    if (d->nmessages >= MAX_MESSAGES)
+        return;   /* enough distinct messages: the summary still counts them */
+    snprintf(d->messages[d->nmessages++], sizeof(d->messages[0]), "%s", key);
+    fprintf(stderr, "sigsynth: %s: %s: %s%s\n", d->cfg.name, res->what, res->detail,
+            d->nmessages == MAX_MESSAGES ? " (further messages not shown)" : "");
 }
 
 static void deliver(lane *ln, sx_payload *p)
@@ -242,7 +244,15 @@ sx_payload *sx_delivery_get(sx_delivery *d, uint32_t lane_index)
             recycle_locked(d, old);
             continue;
         }
-        pthread_cond_wait(&d->space, &d->mu);
+        if (d->cfg.interrupt && *d->cfg.interrupt)
+            break;   /* Ctrl-C: the caller counts what it could not queue */
+        struct timespec until;
+        abs_time(&until, 100000000);
+        pthread_cond_timedwait(&d->space, &d->mu, &until);
+    }
+    if (d->cfg.interrupt && *d->cfg.interrupt && (!d->free_list || ln->queued >= d->cfg.queue_per_lane)) {
+        pthread_mutex_unlock(&d->mu);
+        return NULL;
     }
     p = d->free_list;
     if (p && !d->stop) {
@@ -264,12 +274,15 @@ void sx_delivery_put(sx_delivery *d, sx_payload *p)
 
     pthread_mutex_lock(&d->mu);
     if (!p->body.len || d->stop) {
-        if (d->stop)
+        if (d->stop) {
+            d->st.generated[p->sig] += p->items;
             drop_locked(d, p, "stopped");
+        }
         recycle_locked(d, p);
         pthread_mutex_unlock(&d->mu);
         return;
     }
+    d->st.generated[p->sig] += p->items;
     p->next = NULL;
     if (ln->tail)
         ln->tail->next = p;
@@ -358,6 +371,7 @@ void sx_delivery_stats(sx_delivery *d, sx_export_stats *out)
 void sx_delivery_count_drop(sx_delivery *d, int sig, uint64_t items, const char *why)
 {
     pthread_mutex_lock(&d->mu);
+    d->st.generated[sig] += items;
     d->st.dropped[sig] += items;
     sx_export_stats_error(&d->st, why);
     pthread_mutex_unlock(&d->mu);

@@ -46,6 +46,7 @@ typedef struct sx_delivery_cfg {
     int64_t retry_max_ns;       /* backoff cap */
     int64_t retry_budget_ns;    /* give up on a payload after this long */
     const char *name;           /* exporter name, for messages */
+    volatile int *interrupt;    /* set by SIGINT/SIGTERM: stop waiting for queue space */
 } sx_delivery_cfg;
 
 /* send() runs on worker `lane`'s thread; it must be thread-safe across lanes. */

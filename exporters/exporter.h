@@ -19,6 +19,7 @@ enum sx_sigidx { SX_IDX_SPANS = 0, SX_IDX_LOGS = 1, SX_IDX_POINTS = 2, SX_NSIG =
 #define SX_MAX_ERROR_KINDS 8
 
 typedef struct sx_export_stats {
+    uint64_t generated[SX_NSIG];    /* handed to this exporter (remote-write: samples) */
     uint64_t delivered[SX_NSIG];
     uint64_t dropped[SX_NSIG];
     uint64_t requests;

@@ -23,6 +23,7 @@ typedef struct file_exporter {
 
 static int write_out(file_exporter *fe, int sig, uint64_t items)
 {
+    fe->st.generated[sig] += items;
     if (!fe->buf.len)
         return 0;
     fe->st.requests++;

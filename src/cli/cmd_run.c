@@ -43,7 +43,8 @@ void sx_cli_help_run(void)
          "  --quiet                 no end-of-run report on stderr\n"
          "  --verify-prometheus URL watch this Prometheus' alerts during and after the run\n"
          "                          and judge the scenario's expect: (see sigsynth help verify)\n"
-         "  --verify-alertmanager URL, --verify-report DIR, --verify-poll D\n");
+         "  --verify-alertmanager URL, --verify-report DIR, --verify-poll D,\n"
+         "  --verify-synthetic-only\n");
     sx_cli_exporters_help();
     puts("\nexit: 0 ok, 1 something was dropped or failed, 2 bad input");
 }
@@ -90,6 +91,7 @@ int sx_cmd_run(int argc, char **argv)
     sx_cli_exporters xf;
     const char *verify_prom = NULL, *verify_am = NULL, *verify_report = NULL;
     double verify_poll = 2.0;
+    bool verify_synthetic_only = false;
 
     sx_cli_exporters_init(&xf);
     for (int i = 1; i < argc; i++) {
@@ -125,6 +127,9 @@ int sx_cmd_run(int argc, char **argv)
             verify_am = v;
         } else if (strcmp(a, "--verify-report") == 0) {
             verify_report = v;
+        } else if (strcmp(a, "--verify-synthetic-only") == 0) {
+            i--;   /* a flag without a value */
+            verify_synthetic_only = true;
         } else if (strcmp(a, "--verify-poll") == 0) {
             if (sx_parse_duration(v, &verify_poll, &why) || verify_poll < 0.1)
                 return usage_error("--verify-poll needs a duration like 2s, got '%s'", v);
@@ -171,6 +176,9 @@ int sx_cmd_run(int argc, char **argv)
         sx_cli_exporters_fini(&xf);
         return SX_EXIT_USAGE;
     }
+    /* --signals limits every exporter, not only what is simulated. */
+    xf.file_signals &= cfg.signals;
+    xf.otlp_signals &= cfg.signals;
     cfg.extra_resource = xf.resource_attrs;
     cfg.nextra_resource = xf.nresource_attrs;
 
@@ -217,7 +225,8 @@ int sx_cmd_run(int argc, char **argv)
         goto out;
     }
     if (sx_counts_init(&res.counts) ||
-        sx_cli_exporters_create(&xf, cfg.live, ex, sizeof(ex) / sizeof(*ex), &nex)) {
+        sx_cli_exporters_create(&xf, cfg.live, (volatile int *)&stop_flag, ex,
+                                sizeof(ex) / sizeof(*ex), &nex)) {
         exit_code = SX_EXIT_USAGE;
         goto out;
     }
@@ -232,7 +241,8 @@ int sx_cmd_run(int argc, char **argv)
     if (verify_prom) {
         sx_verifier_cfg vc = { .prometheus = verify_prom, .alertmanager = verify_am,
                                .poll = verify_poll, .start_ns = cfg.start_ns,
-                               .duration = cfg.duration, .synthetic_label = xf.synthetic_label };
+                               .duration = cfg.duration, .synthetic_label = xf.synthetic_label,
+                               .synthetic_only = verify_synthetic_only };
         if (sx_verifier_start(&verifier, s, &vc)) {
             fprintf(stderr, "sigsynth run: cannot start the verifier\n");
             exit_code = SX_EXIT_FAIL;

@@ -323,8 +323,8 @@ static char *read_secret(const char *path, const char *what)
     return strdup(buf);
 }
 
-int sx_cli_exporters_create(sx_cli_exporters *x, bool live, sx_exporter **ex, size_t max,
-                            size_t *n)
+int sx_cli_exporters_create(sx_cli_exporters *x, bool live, volatile int *interrupt,
+                            sx_exporter **ex, size_t max, size_t *n)
 {
     char err[256] = "";
     bool drop_oldest = x->on_full ? strcmp(x->on_full, "drop-oldest") == 0 : live;
@@ -335,6 +335,7 @@ int sx_cli_exporters_create(sx_cli_exporters *x, bool live, sx_exporter **ex, si
         .retry_initial_ns = 250000000LL,
         .retry_max_ns = 5000000000LL,
         .retry_budget_ns = (int64_t)(x->retry_max_time * 1e9),
+        .interrupt = interrupt,
     };
     bool any_network = x->otlp_endpoint || x->otlp_signal_endpoint[0] ||
                        x->otlp_signal_endpoint[1] || x->otlp_signal_endpoint[2] || x->rw_url;
@@ -442,7 +443,8 @@ void sx_cli_exporters_help(void)
          "  --retry-max-time D         give up retrying a request after D (default 60s)\n"
          "  --shutdown-timeout D       time to deliver what is queued at the end (default 10s)\n"
          "  --allow-drops              exit 0 even if something was dropped\n"
-         "environment: OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}{ENDPOINT,PROTOCOL,HEADERS,\n"
-         "  COMPRESSION,TIMEOUT,CERTIFICATE,CLIENT_KEY,CLIENT_CERTIFICATE,INSECURE} and\n"
-         "  OTEL_RESOURCE_ATTRIBUTES work as in every OTel SDK; flags win.");
+         "environment: OTEL_EXPORTER_OTLP_ENDPOINT (and _TRACES_/_METRICS_/_LOGS_ENDPOINT for\n"
+         "  OTLP/HTTP), OTEL_EXPORTER_OTLP_{PROTOCOL,HEADERS,COMPRESSION,TIMEOUT,CERTIFICATE,\n"
+         "  CLIENT_KEY,CLIENT_CERTIFICATE,INSECURE} (or their TRACES_ forms, applied to every\n"
+         "  signal) and OTEL_RESOURCE_ATTRIBUTES; flags win.");
 }

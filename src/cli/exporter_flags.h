@@ -68,8 +68,8 @@ int sx_cli_exporters_env(sx_cli_exporters *x);
 
 /* Creates every configured exporter (file when asked for, or when nothing
  * else is). live: drop-oldest default. Returns 0 or prints and returns -1. */
-int sx_cli_exporters_create(sx_cli_exporters *x, bool live, sx_exporter **ex, size_t max,
-                            size_t *n);
+int sx_cli_exporters_create(sx_cli_exporters *x, bool live, volatile int *interrupt,
+                            sx_exporter **ex, size_t max, size_t *n);
 
 void sx_cli_exporters_help(void);
 

@@ -89,7 +89,9 @@ int sx_summary_write_json(FILE *f, const sx_run *r, const sx_engine_result *res,
                 sx_strbuf_printf(&b, "%s\"%s\"", first ? "" : ", ", sn[k]);
                 first = false;
             }
-        sx_strbuf_puts(&b, "], \"delivered\": ");
+        sx_strbuf_puts(&b, "], \"generated\": ");
+        put_counts(&b, st.generated);
+        sx_strbuf_puts(&b, ", \"delivered\": ");
         put_counts(&b, st.delivered);
         sx_strbuf_puts(&b, ", \"dropped\": ");
         put_counts(&b, st.dropped);

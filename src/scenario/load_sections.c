@@ -548,7 +548,8 @@ static bool valid_label_name(const char *s)
 static const char *const derived_names[] = {
     "http_server_request_duration_seconds", "rpc_server_duration_milliseconds",
     "http_client_request_duration_seconds", "rpc_client_duration_milliseconds",
-    "db_client_operation_duration_seconds", "kube_pod_container_status_restarts_total",
+    "db_client_operation_duration_seconds", "messaging_client_operation_duration_seconds",
+    "kube_pod_container_status_restarts_total",
     "target_info", NULL,
 };
 

@@ -373,7 +373,7 @@ static int incident_logs(sx_walker *w, const sx_span *sp, const struct outcome *
             for (uint32_t n = 0; n < e->logs.n; n++) {
                 const sx_log_spec *l = &e->logs.v[n];
                 double p;
-                if (l->when == SX_LOG_RATE) {
+                if (l->when == SX_LOG_RATE || l->when == SX_LOG_EVERY) {
                     /* Requests reaching the target per second, at baseline,
                      * spread over its instances when one is targeted. */
                     double reqs = 0.0;
@@ -383,7 +383,8 @@ static int incident_logs(sx_walker *w, const sx_span *sp, const struct outcome *
                             reqs += w->expected_rate[sp->service * SX_MAX_OPERATIONS + o];
                     if (e->instance >= 0)
                         reqs /= svc->instances;
-                    p = reqs > 0.0 ? l->rate * k / reqs : 0.0;
+                    double rate = l->when == SX_LOG_EVERY ? 1.0 / l->every : l->rate;
+                    p = reqs > 0.0 ? rate * k / reqs : 0.0;
                 } else if (l->when == SX_LOG_ERROR) {
                     p = sp->status == SX_STATUS_ERROR ? l->probability : 0.0;
                 } else if (l->when == SX_LOG_SLOW) {

@@ -34,7 +34,7 @@ void sx_rw_label_name(const char *key, char *out)
 {
     size_t i = 0;
 
-    /* A leading digit is not allowed: Prometheus' translator prefixes "key_". */
+    /* A label name may not start with a digit: prefix an underscore. */
     if (key[0] >= '0' && key[0] <= '9')
         out[i++] = '_';
     for (const char *p = key; *p; p++)

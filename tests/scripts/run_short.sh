@@ -17,7 +17,7 @@ for f in traces metrics logs; do
   [ -s "$tmp/out/$f.jsonl" ] && ok || bad "$f.jsonl is empty"
 done
 grep -q '"dropped": {"spans": 0, "logs": 0, "metric_points": 0}' "$tmp/s.json" && ok || bad "dropped is not zero"
-gen=$(sed -n 's/.*"generated": {"spans": \([0-9]*\).*/\1/p' "$tmp/s.json")
+gen=$(sed -n 's/.*"generated": {"spans": \([0-9]*\).*/\1/p' "$tmp/s.json" | head -n 1)
 del=$(sed -n 's/.*"delivered": {"spans": \([0-9]*\).*/\1/p' "$tmp/s.json")
 [ -n "$gen" ] && [ "$gen" = "$del" ] && ok || bad "generated spans $gen != delivered $del"
 echo "run short: $pass passed, $fail failed"
