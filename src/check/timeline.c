@@ -141,7 +141,7 @@ static void fmt_rel(double secs, char *buf, size_t size)
 {
     char d[32];
     sx_format_duration(fabs(secs), d, sizeof(d));
-    snprintf(buf, size, "%s%s", secs < 0 ? "-" : "+", d);
+    snprintf(buf, size, "%s%.30s", secs < 0 ? "-" : "+", d);
 }
 
 uint32_t sx_judge(const sx_scenario *s, const sx_timeline *t, sx_verdict *out)
