@@ -97,20 +97,51 @@ static void put_span(sx_strbuf *b, const sx_run *r, const sx_span *sp)
     sx_strbuf_putc(b, '}');
 }
 
-int sx_otlp_json_traces(sx_group *enc, const sx_run *r, const sx_batch *b, sx_strbuf *out,
-                        uint64_t *items)
+static void put_log(sx_strbuf *out, const sx_run *r, const sx_batch *b, const sx_logrec *l)
 {
-    int rc;
+    sx_kv kv[SX_MAX_KV];
+    sx_kv_scratch scratch;
+
+    sx_strbuf_puts(out, "{\"timeUnixNano\":");
+    sx_json_i64str(out, l->time_ns);
+    sx_strbuf_puts(out, ",\"observedTimeUnixNano\":");
+    sx_json_i64str(out, l->time_ns);
+    sx_strbuf_puts(out, ",\"severityNumber\":");
+    sx_json_u64(out, (uint64_t)l->severity_number);
+    sx_strbuf_puts(out, ",\"severityText\":");
+    sx_json_str(out, l->severity_text);
+    sx_strbuf_puts(out, ",\"body\":{\"stringValue\":");
+    sx_json_strn(out, b->text.data + l->body_off, l->body_len);
+    sx_strbuf_puts(out, "},\"attributes\":");
+    put_kvs(out, kv, sx_log_kvs(r, l, kv, SX_MAX_KV, &scratch));
+    if (l->has_trace) {
+        sx_strbuf_puts(out, ",\"traceId\":");
+        sx_json_hex(out, l->trace_id, 16);
+        sx_strbuf_puts(out, ",\"spanId\":");
+        sx_json_hex(out, l->span_id, 8);
+    }
+    sx_strbuf_putc(out, '}');
+}
+
+/* One Export request: items grouped under their resource, one scope each.
+ * spans selects the signal (spans, else logs). */
+static int put_grouped(sx_group *enc, const sx_run *r, const sx_batch *b, bool spans,
+                       sx_strbuf *out, uint64_t *items)
+{
+    uint32_t n = spans ? b->nspans : b->nlogs;
     bool first_res = true;
+    int rc;
 
     *items = 0;
-    if (!b->nspans)
+    if (!n)
         return 0;
-    rc = sx_group_by_resource(enc, r, b->spans, b->nspans, sizeof(*b->spans),
-                              offsetof(sx_span, service));
+    rc = spans ? sx_group_by_resource(enc, r, b->spans, n, sizeof(*b->spans),
+                                      offsetof(sx_span, service))
+               : sx_group_by_resource(enc, r, b->logs, n, sizeof(*b->logs),
+                                      offsetof(sx_logrec, service));
     if (rc)
         return rc;
-    sx_strbuf_puts(out, "{\"resourceSpans\":[");
+    sx_strbuf_puts(out, spans ? "{\"resourceSpans\":[" : "{\"resourceLogs\":[");
     for (uint32_t res = 0; res < r->nresources; res++) {
         uint32_t from = enc->start[res], to = enc->start[res + 1];
         if (from == to)
@@ -119,77 +150,34 @@ int sx_otlp_json_traces(sx_group *enc, const sx_run *r, const sx_batch *b, sx_st
             sx_strbuf_putc(out, ',');
         first_res = false;
         put_resource(out, r, res);
-        sx_strbuf_puts(out, "\"scopeSpans\":[");
+        sx_strbuf_puts(out, spans ? "\"scopeSpans\":[" : "\"scopeLogs\":[");
         put_scope(out);
-        sx_strbuf_puts(out, "\"spans\":[");
+        sx_strbuf_puts(out, spans ? "\"spans\":[" : "\"logRecords\":[");
         for (uint32_t i = from; i < to; i++) {
             if (i > from)
                 sx_strbuf_putc(out, ',');
-            put_span(out, r, &b->spans[enc->order[i]]);
+            if (spans)
+                put_span(out, r, &b->spans[enc->order[i]]);
+            else
+                put_log(out, r, b, &b->logs[enc->order[i]]);
         }
         sx_strbuf_puts(out, "]}]}");
     }
     sx_strbuf_puts(out, "]}\n");
-    *items = b->nspans;
+    *items = n;
     return out->failed ? SX_ENOMEM : 0;
+}
+
+int sx_otlp_json_traces(sx_group *enc, const sx_run *r, const sx_batch *b, sx_strbuf *out,
+                        uint64_t *items)
+{
+    return put_grouped(enc, r, b, true, out, items);
 }
 
 int sx_otlp_json_logs(sx_group *enc, const sx_run *r, const sx_batch *b, sx_strbuf *out,
                       uint64_t *items)
 {
-    int rc;
-    bool first_res = true;
-    sx_kv kv[SX_MAX_KV];
-    sx_kv_scratch scratch;
-
-    *items = 0;
-    if (!b->nlogs)
-        return 0;
-    rc = sx_group_by_resource(enc, r, b->logs, b->nlogs, sizeof(*b->logs),
-                              offsetof(sx_logrec, service));
-    if (rc)
-        return rc;
-    sx_strbuf_puts(out, "{\"resourceLogs\":[");
-    for (uint32_t res = 0; res < r->nresources; res++) {
-        uint32_t from = enc->start[res], to = enc->start[res + 1];
-        if (from == to)
-            continue;
-        if (!first_res)
-            sx_strbuf_putc(out, ',');
-        first_res = false;
-        put_resource(out, r, res);
-        sx_strbuf_puts(out, "\"scopeLogs\":[");
-        put_scope(out);
-        sx_strbuf_puts(out, "\"logRecords\":[");
-        for (uint32_t i = from; i < to; i++) {
-            const sx_logrec *l = &b->logs[enc->order[i]];
-            if (i > from)
-                sx_strbuf_putc(out, ',');
-            sx_strbuf_puts(out, "{\"timeUnixNano\":");
-            sx_json_i64str(out, l->time_ns);
-            sx_strbuf_puts(out, ",\"observedTimeUnixNano\":");
-            sx_json_i64str(out, l->time_ns);
-            sx_strbuf_puts(out, ",\"severityNumber\":");
-            sx_json_u64(out, (uint64_t)l->severity_number);
-            sx_strbuf_puts(out, ",\"severityText\":");
-            sx_json_str(out, l->severity_text);
-            sx_strbuf_puts(out, ",\"body\":{\"stringValue\":");
-            sx_json_strn(out, b->text.data + l->body_off, l->body_len);
-            sx_strbuf_puts(out, "},\"attributes\":");
-            put_kvs(out, kv, sx_log_kvs(r, l, kv, SX_MAX_KV, &scratch));
-            if (l->has_trace) {
-                sx_strbuf_puts(out, ",\"traceId\":");
-                sx_json_hex(out, l->trace_id, 16);
-                sx_strbuf_puts(out, ",\"spanId\":");
-                sx_json_hex(out, l->span_id, 8);
-            }
-            sx_strbuf_putc(out, '}');
-        }
-        sx_strbuf_puts(out, "]}]}");
-    }
-    sx_strbuf_puts(out, "]}\n");
-    *items = b->nlogs;
-    return out->failed ? SX_ENOMEM : 0;
+    return put_grouped(enc, r, b, false, out, items);
 }
 
 static void put_point_head(sx_strbuf *b, const sx_run *r, const sx_series *se, int64_t time_ns,

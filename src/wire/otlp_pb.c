@@ -95,78 +95,74 @@ static void put_span(sx_strbuf *b, const sx_run *r, const sx_span *sp)
     sx_pb_end(b, m);
 }
 
-int sx_otlp_pb_traces(sx_group *g, const sx_run *r, const sx_batch *b, uint32_t from,
-                      uint32_t to, sx_strbuf *out)
+static void put_log(sx_strbuf *out, const sx_run *r, const sx_batch *b, const sx_logrec *l)
+{
+    sx_kv kv[SX_MAX_KV];
+    sx_kv_scratch scratch;
+    size_t m = sx_pb_begin(out, 2);   /* ScopeLogs.log_records */
+
+    sx_pb_fixed64(out, 1, (uint64_t)l->time_ns);
+    sx_pb_uint64(out, 2, (uint64_t)l->severity_number);
+    sx_pb_string(out, 3, l->severity_text);
+    size_t body = sx_pb_begin(out, 5);
+    sx_pb_bytes(out, 1, b->text.data + l->body_off, l->body_len);
+    sx_pb_end(out, body);
+    put_kvs(out, 6, kv, sx_log_kvs(r, l, kv, SX_MAX_KV, &scratch));
+    if (l->has_trace) {
+        sx_pb_fixed32(out, 8, 0x01);
+        sx_pb_bytes(out, 9, l->trace_id, 16);
+        sx_pb_bytes(out, 10, l->span_id, 8);
+    }
+    sx_pb_fixed64(out, 11, (uint64_t)l->time_ns);
+    sx_pb_end(out, m);
+}
+
+/* Items [from, to) grouped under their resource: ResourceSpans or
+ * ResourceLogs (field 1), each with one scope (field 2). */
+static int put_grouped(sx_group *g, const sx_run *r, const sx_batch *b, bool spans,
+                       uint32_t from, uint32_t to, sx_strbuf *out)
 {
     int rc;
 
     sx_strbuf_clear(out);
     if (from >= to)
         return 0;
-    rc = sx_group_by_resource(g, r, b->spans + from, to - from, sizeof(*b->spans),
-                              offsetof(sx_span, service));
+    rc = spans ? sx_group_by_resource(g, r, b->spans + from, to - from, sizeof(*b->spans),
+                                      offsetof(sx_span, service))
+               : sx_group_by_resource(g, r, b->logs + from, to - from, sizeof(*b->logs),
+                                      offsetof(sx_logrec, service));
     if (rc)
         return rc;
     for (uint32_t res = 0; res < r->nresources; res++) {
         uint32_t a = g->start[res], z = g->start[res + 1];
         if (a == z)
             continue;
-        size_t rs = sx_pb_begin(out, 1);   /* resource_spans */
+        size_t rs = sx_pb_begin(out, 1);
         put_resource(out, r, res);
-        size_t ss = sx_pb_begin(out, 2);   /* scope_spans */
+        size_t ss = sx_pb_begin(out, 2);
         put_scope(out);
-        for (uint32_t i = a; i < z; i++)
-            put_span(out, r, &b->spans[from + g->order[i]]);
+        for (uint32_t i = a; i < z; i++) {
+            if (spans)
+                put_span(out, r, &b->spans[from + g->order[i]]);
+            else
+                put_log(out, r, b, &b->logs[from + g->order[i]]);
+        }
         sx_pb_end(out, ss);
         sx_pb_end(out, rs);
     }
     return out->failed ? SX_ENOMEM : 0;
 }
 
+int sx_otlp_pb_traces(sx_group *g, const sx_run *r, const sx_batch *b, uint32_t from,
+                      uint32_t to, sx_strbuf *out)
+{
+    return put_grouped(g, r, b, true, from, to, out);
+}
+
 int sx_otlp_pb_logs(sx_group *g, const sx_run *r, const sx_batch *b, uint32_t from, uint32_t to,
                     sx_strbuf *out)
 {
-    sx_kv kv[SX_MAX_KV];
-    sx_kv_scratch scratch;
-    int rc;
-
-    sx_strbuf_clear(out);
-    if (from >= to)
-        return 0;
-    rc = sx_group_by_resource(g, r, b->logs + from, to - from, sizeof(*b->logs),
-                              offsetof(sx_logrec, service));
-    if (rc)
-        return rc;
-    for (uint32_t res = 0; res < r->nresources; res++) {
-        uint32_t a = g->start[res], z = g->start[res + 1];
-        if (a == z)
-            continue;
-        size_t rl = sx_pb_begin(out, 1);   /* resource_logs */
-        put_resource(out, r, res);
-        size_t sl = sx_pb_begin(out, 2);   /* scope_logs */
-        put_scope(out);
-        for (uint32_t i = a; i < z; i++) {
-            const sx_logrec *l = &b->logs[from + g->order[i]];
-            size_t m = sx_pb_begin(out, 2);   /* log_records */
-            sx_pb_fixed64(out, 1, (uint64_t)l->time_ns);
-            sx_pb_uint64(out, 2, (uint64_t)l->severity_number);
-            sx_pb_string(out, 3, l->severity_text);
-            size_t body = sx_pb_begin(out, 5);
-            sx_pb_bytes(out, 1, b->text.data + l->body_off, l->body_len);
-            sx_pb_end(out, body);
-            put_kvs(out, 6, kv, sx_log_kvs(r, l, kv, SX_MAX_KV, &scratch));
-            if (l->has_trace) {
-                sx_pb_fixed32(out, 8, 0x01);
-                sx_pb_bytes(out, 9, l->trace_id, 16);
-                sx_pb_bytes(out, 10, l->span_id, 8);
-            }
-            sx_pb_fixed64(out, 11, (uint64_t)l->time_ns);
-            sx_pb_end(out, m);
-        }
-        sx_pb_end(out, sl);
-        sx_pb_end(out, rl);
-    }
-    return out->failed ? SX_ENOMEM : 0;
+    return put_grouped(g, r, b, false, from, to, out);
 }
 
 static void put_point(sx_strbuf *b, const sx_run *r, const sx_series *se, int64_t time_ns)
