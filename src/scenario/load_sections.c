@@ -491,6 +491,10 @@ void ld_incidents(sx_loader *ld, const sx_ynode *n)
 
     if (!ld_is_seq(ld, n, "incidents"))
         return;
+    if (n->nitems > SX_MAX_INCIDENTS) {
+        ld_error(ld, n, "%u incidents; at most %d are allowed", n->nitems, SX_MAX_INCIDENTS);
+        return;
+    }
     s->incidents = sx_arena_calloc(ld->a, n->nitems ? n->nitems : 1, sizeof(*s->incidents));
     if (!s->incidents) {
         ld->oom = true;

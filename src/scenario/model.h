@@ -269,6 +269,7 @@ typedef struct sx_scenario {
 #define SX_MAX_CALLS 32
 #define SX_MAX_INSTANCES 256
 #define SX_MAX_CALL_COUNT 100
+#define SX_MAX_INCIDENTS 32         /* active incidents travel as a 32-bit mask */
 
 void sx_scenario_destroy(sx_scenario *s);
 

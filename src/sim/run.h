@@ -14,7 +14,6 @@
 
 enum sx_signal { SX_SIG_TRACES = 1, SX_SIG_METRICS = 2, SX_SIG_LOGS = 4, SX_SIG_ALL = 7 };
 
-#define SX_MAX_INCIDENTS 32     /* incident sets are 32-bit masks */
 
 typedef struct sx_resource {
     uint16_t service;
