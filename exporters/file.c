@@ -9,6 +9,7 @@
 
 #include "exporter.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "wire/otlp_json.h"
 
 typedef struct file_exporter {
@@ -137,7 +138,7 @@ int sx_file_exporter_create(const char *dir, unsigned signals, bool flush_each,
     fe->flush_each = flush_each;
     sx_strbuf_init(&fe->buf);
     sx_group_init(&fe->enc);
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (sx_mkdir_p(dir) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         file_destroy(&fe->base);
         return SX_EIO;

@@ -8,6 +8,7 @@
 
 #include "scenario/units.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/strbuf.h"
 #include "util/timefmt.h"
 #include "wire/json.h"
@@ -484,7 +485,7 @@ int sx_report_write(const char *dir, const char *command, const sx_scenario *s,
     int rc;
     uint32_t failed = 0;
 
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (sx_mkdir_p(dir) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return SX_EIO;
     }
