@@ -279,9 +279,10 @@ int sx_explain_write(const sx_scenario *s, uint64_t seed, uint32_t samples, FILE
     sx_explain_rates(s, rate);
     sx_format_duration(s->duration, dur, sizeof(dur));
     fprintf(out, "scenario %s (%s)\n", s->name, s->file);
-    if (s->description)
-        fprintf(out, "  %s", s->description),
-            fputs(s->description[strlen(s->description) - 1] == '\n' ? "" : "\n", out);
+    if (s->description) {
+        size_t dl = strlen(s->description);
+        fprintf(out, "  %s%s", s->description, dl && s->description[dl - 1] == '\n' ? "" : "\n");
+    }
     fprintf(out, "  timeline %s, seed %llu, traffic pattern %s\n", dur, (unsigned long long)seed,
             (const char *const[]){ "poisson", "constant", "diurnal", "bursty" }[s->traffic.pattern]);
 

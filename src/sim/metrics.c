@@ -316,11 +316,6 @@ int sx_metrics_record_span(sx_metrics *m, const sx_run *r, const sx_span *sp, bo
     return 0;
 }
 
-bool sx_series_is_error(const sx_series *se)
-{
-    return se->error;
-}
-
 /* Mean of a custom series at t after incident effects on its baseline. */
 static double effective(const sx_scenario *s, uint32_t metric, double base, double t,
                         double *leak_rate, double *leak_limit, bool *leak_restart)

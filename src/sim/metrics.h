@@ -120,6 +120,5 @@ double sx_metrics_custom_value(const sx_metrics *m, const sx_run *r, uint32_t me
 /* After a collection has been encoded: drop the exemplars it carried. */
 void sx_metrics_collected(sx_metrics *m);
 
-bool sx_series_is_error(const sx_series *se);
 
 #endif
