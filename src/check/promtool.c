@@ -13,6 +13,7 @@
 #include "scenario/units.h"
 #include "util/err.h"
 #include "util/strbuf.h"
+#include "wire/json.h"
 
 const char *sx_promtool_missing(void)
 {
@@ -97,14 +98,7 @@ static void put_number(sx_strbuf *b, double v)
         sx_strbuf_putc(b, '_');
         return;
     }
-    if (v == floor(v) && fabs(v) < 1e15) {
-        snprintf(t, sizeof(t), "%.0f", v);
-    } else {
-        snprintf(t, sizeof(t), "%.15g", v);
-        if (strtod(t, NULL) != v)
-            snprintf(t, sizeof(t), "%.17g", v);
-    }
-    sx_strbuf_puts(b, t);
+    sx_strbuf_append(b, t, sx_double_text(v, t, sizeof(t)));
 }
 
 /* promtool's series notation, with runs of equal values as "vxN". */

@@ -221,11 +221,8 @@ int sx_cmd_check(int argc, char **argv)
     }
 
     sx_diag d;
-    sx_diag_init(&d, path);
-    int rc = sx_scenario_load_file(path, &s, &d);
-    sx_diag_print(&d, stderr);
-    sx_diag_fini(&d);
-    if (rc)
+    int rc;
+    if (!(s = sx_cli_load(path)))
         goto out;
     const char *missing = sx_promtool_missing();
     if (missing[0]) {

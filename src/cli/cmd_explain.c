@@ -26,7 +26,6 @@ int sx_cmd_explain(int argc, char **argv)
     uint64_t seed = 0, samples = 200000;
     int seed_set = 0;
     sx_scenario *s = NULL;
-    sx_diag d;
     int rc;
 
     for (int i = 1; i < argc; i++) {
@@ -59,11 +58,7 @@ int sx_cmd_explain(int argc, char **argv)
         fputs("sigsynth explain: usage: sigsynth explain [--seed N] FILE\n", stderr);
         return SX_EXIT_USAGE;
     }
-    sx_diag_init(&d, path);
-    rc = sx_scenario_load_file(path, &s, &d);
-    sx_diag_print(&d, stderr);
-    sx_diag_fini(&d);
-    if (rc)
+    if (!(s = sx_cli_load(path)))
         return SX_EXIT_USAGE;
     if (!seed_set)
         seed = s->seed;

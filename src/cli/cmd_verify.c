@@ -159,13 +159,8 @@ int sx_cmd_verify(int argc, char **argv)
                 summary ? summary : start);
         return SX_EXIT_USAGE;
     }
-    sx_scenario *s = NULL;
-    sx_diag d;
-    sx_diag_init(&d, path);
-    int rc = sx_scenario_load_file(path, &s, &d);
-    sx_diag_print(&d, stderr);
-    sx_diag_fini(&d);
-    if (rc)
+    sx_scenario *s = sx_cli_load(path);
+    if (!s)
         return SX_EXIT_USAGE;
     cfg.duration = s->duration;
     struct sigaction sa;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "scenario/scenario.h"
 
 struct command {
     const char *name;
@@ -22,6 +23,18 @@ static const struct command commands[] = {
     { "explain", "show what a scenario will do: services, calls, rates, incident timeline, "
                  "latencies", sx_cmd_explain, sx_cli_help_explain },
 };
+
+struct sx_scenario *sx_cli_load(const char *path)
+{
+    sx_scenario *s = NULL;
+    sx_diag d;
+
+    sx_diag_init(&d, path);
+    sx_scenario_load_file(path, &s, &d);
+    sx_diag_print(&d, stderr);
+    sx_diag_fini(&d);
+    return s;
+}
 
 static void usage(FILE *out)
 {

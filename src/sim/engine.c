@@ -256,6 +256,7 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
     e.w = (sx_walker){ .run = r, .metrics = &e.metrics, .batch = &e.batch,
                        .counts = &res->counts, .expected_rate = expected };
     double start_unix = (double)r->cfg.start_ns * 1e-9;
+    e.metrics.next_collect_ns = r->cfg.start_ns + (int64_t)llround(next_tick * 1e9);
     for (uint32_t i = 0; i < s->traffic.nentrypoints; i++) {
         sx_arrivals_init(&e.arr[i], s, i, r->cfg.seed);
         sx_arrivals_advance(&e.arr[i], s, start_unix, end);
@@ -293,6 +294,7 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
             if (next_tick >= end)
                 break;
             next_tick = t + interval < end ? t + interval : end;
+            e.metrics.next_collect_ns = r->cfg.start_ns + (int64_t)llround(next_tick * 1e9);
             continue;
         }
         if (t >= end)

@@ -461,8 +461,10 @@ void sx_metrics_collected(sx_metrics *m)
     }
 }
 
-int sx_metrics_defer_span(sx_metrics *m, const sx_span *sp)
+int sx_metrics_defer_span(sx_metrics *m, const sx_run *r, const sx_span *sp)
 {
+    if (sp->end_ns <= m->next_collect_ns)
+        return sx_metrics_record_span(m, r, sp, true);
     if (m->npending == m->pending_cap) {
         /* Grows to the spans in flight and stays there: no steady-state malloc. */
         uint32_t cap = m->pending_cap ? m->pending_cap * 2 : 4096;

@@ -89,6 +89,7 @@ typedef struct sx_metrics {
      * counted in the interval it finishes in, as instrumentation does. */
     sx_span *pending;
     uint32_t npending, pending_cap;
+    int64_t next_collect_ns;    /* spans ending by then are counted at once */
 } sx_metrics;
 
 int sx_metrics_init(sx_metrics *m, const sx_run *r);
@@ -98,8 +99,9 @@ void sx_metrics_fini(sx_metrics *m);
  * with it as the bucket's exemplar unless with_exemplar is false. */
 int sx_metrics_record_span(sx_metrics *m, const sx_run *r, const sx_span *sp, bool with_exemplar);
 
-/* Keeps a span until sx_metrics_settle() reaches its end time. */
-int sx_metrics_defer_span(sx_metrics *m, const sx_span *sp);
+/* Counts a span now when it ends before the next collection (most do);
+ * otherwise keeps it until sx_metrics_settle() reaches its end time. */
+int sx_metrics_defer_span(sx_metrics *m, const sx_run *r, const sx_span *sp);
 /* Records every deferred span that ended at or before upto_ns; exemplars
  * only for spans that ended at or before exemplar_ns. */
 int sx_metrics_settle(sx_metrics *m, const sx_run *r, int64_t upto_ns, int64_t exemplar_ns);

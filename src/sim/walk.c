@@ -437,7 +437,7 @@ static int finish_span(sx_walker *w, sx_span *sp)
     w->counts->spans++;
     if (sp->status == SX_STATUS_ERROR)
         w->counts->error_spans++;
-    return sx_metrics_defer_span(w->metrics, sp);
+    return sx_metrics_defer_span(w->metrics, w->run, sp);
 }
 
 static int32_t ok_code(const sx_operation *op)

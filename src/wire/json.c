@@ -94,14 +94,21 @@ void sx_json_double(sx_strbuf *b, double v)
         sx_strbuf_puts(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         return;
     }
+    sx_strbuf_append(b, t, sx_double_text(v, t, sizeof(t)));
+}
+
+size_t sx_double_text(double v, char *buf, size_t size)
+{
+    int n;
+
     if (v == floor(v) && fabs(v) < 1e15) {
-        snprintf(t, sizeof(t), "%.0f", v);
+        n = snprintf(buf, size, "%.0f", v);
     } else {
-        snprintf(t, sizeof(t), "%.15g", v);
-        if (strtod(t, NULL) != v)
-            snprintf(t, sizeof(t), "%.17g", v);
+        n = snprintf(buf, size, "%.15g", v);
+        if (strtod(buf, NULL) != v)
+            n = snprintf(buf, size, "%.17g", v);
     }
-    sx_strbuf_puts(b, t);
+    return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
 
 void sx_json_hex(sx_strbuf *b, const uint8_t *id, size_t len)

@@ -16,6 +16,10 @@ void sx_json_strn(sx_strbuf *b, const char *s, size_t len);
 void sx_json_u64str(sx_strbuf *b, uint64_t v);
 void sx_json_i64str(sx_strbuf *b, int64_t v);
 void sx_json_u64(sx_strbuf *b, uint64_t v);
+/* Shortest decimal text that reads back as the same finite double (integers
+ * without a fraction); returns the length. */
+size_t sx_double_text(double v, char *buf, size_t size);
+
 /* Shortest text that reads back as the same double; "NaN", "Infinity" and
  * "-Infinity" as strings (protobuf JSON). */
 void sx_json_double(sx_strbuf *b, double v);
