@@ -1,0 +1,1 @@
+# Tests for the delivery work; included from tests/CMakeLists.txt.

@@ -1,0 +1,1 @@
+# Tests for the fuzz work; included from tests/CMakeLists.txt.

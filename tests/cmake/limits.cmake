@@ -1,0 +1,1 @@
+# Tests for the limits work; included from tests/CMakeLists.txt.

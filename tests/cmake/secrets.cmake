@@ -1,0 +1,1 @@
+# Tests for the secrets work; included from tests/CMakeLists.txt.

@@ -1,0 +1,1 @@
+# Tests for the signals work; included from tests/CMakeLists.txt.
