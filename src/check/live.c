@@ -9,6 +9,7 @@
 #include "http.h"
 #include "scenario/units.h"
 #include "util/json_parse.h"
+#include "util/redact.h"
 #include "util/strbuf.h"
 #include "util/timefmt.h"
 
@@ -62,6 +63,26 @@ static void record(sx_verifier *v, const char *source, const sx_jval *labels, ui
     pthread_mutex_unlock(&v->mu);
 }
 
+/* The last poll error, with the URL's password hidden and, should a library
+ * message quote the URL, the password scrubbed from that too. */
+static void poll_failed(sx_verifier *v, const char *url, const char *why)
+{
+    char shown[1024], text[256];
+    const char *a = strstr(url, "://"), *at = strrchr(url, '@'), *colon;
+
+    sx_url_redact(url, shown, sizeof(shown));
+    snprintf(text, sizeof(text), "%s", why);
+    if (a && at && at > a && (colon = memchr(a + 3, ':', (size_t)(at - a - 3)))) {
+        char pw[256];
+        snprintf(pw, sizeof(pw), "%.*s", (int)(at - colon - 1), colon + 1);
+        sx_redact_scrub(text, pw);
+    }
+    pthread_mutex_lock(&v->mu);
+    v->poll_errors++;
+    snprintf(v->last_error, sizeof(v->last_error), "%.120s: %.120s", shown, text);
+    pthread_mutex_unlock(&v->mu);
+}
+
 static int poll_once(sx_verifier *v, const char *base, bool am, uint32_t step, sx_strbuf *body)
 {
     char url[1024], err[256] = "";
@@ -72,22 +93,17 @@ static int poll_once(sx_verifier *v, const char *base, bool am, uint32_t step, s
     snprintf(url, sizeof(url), "%s%s", base, am ? "/api/v2/alerts" : "/api/v1/alerts");
     if (sx_http_get(url, 5000000000LL, body, 32u << 20, &status, err, sizeof(err)) ||
         status != 200) {
-        pthread_mutex_lock(&v->mu);
-        v->poll_errors++;
-        snprintf(v->last_error, sizeof(v->last_error), "%.120s: %.120s", url,
-                 err[0] ? err : status ? "unexpected HTTP status" : "no answer");
-        pthread_mutex_unlock(&v->mu);
+        char why[64];
+        if (!err[0] && status)
+            snprintf(why, sizeof(why), "unexpected HTTP status %ld", status);
+        poll_failed(v, url, err[0] ? err : status ? why : "no answer");
         return -1;
     }
     sx_arena_init(&a, 64 * 1024);
     sx_jval *root = sx_json_parse(&a, body->data ? body->data : "", body->len, err, sizeof(err));
     const sx_jval *list = am ? root : sx_json_get(sx_json_get(root, "data"), "alerts");
     if (!list || list->type != SX_JARR) {
-        pthread_mutex_lock(&v->mu);
-        v->poll_errors++;
-        snprintf(v->last_error, sizeof(v->last_error), "%.120s: %.120s", url,
-                 err[0] ? err : "no alert list in the answer");
-        pthread_mutex_unlock(&v->mu);
+        poll_failed(v, url, err[0] ? err : "no alert list in the answer");
         rc = -1;
         goto out;
     }
@@ -174,6 +190,13 @@ int sx_verifier_start(sx_verifier *v, const sx_scenario *s, const sx_verifier_cf
     double last = cfg->duration;
 
     memset(v, 0, sizeof(*v));
+    /* A URL with a control character could smuggle a header line into the
+     * poll; callers check first, this is the backstop. Never echoed. */
+    if (sx_url_check(cfg->prometheus) || (cfg->alertmanager && sx_url_check(cfg->alertmanager))) {
+        fprintf(stderr, "sigsynth: the %s URL holds a space, a control character or a non-ASCII "
+                        "byte; refused\n", sx_url_check(cfg->prometheus) ? "Prometheus" : "Alertmanager");
+        return -1;
+    }
     v->cfg = *cfg;
     v->s = s;
     if (v->cfg.poll <= 0)

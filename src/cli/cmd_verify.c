@@ -11,6 +11,7 @@
 #include "scenario/units.h"
 #include "util/arena.h"
 #include "util/json_parse.h"
+#include "util/redact.h"
 #include "util/timefmt.h"
 
 static volatile int verify_stop;
@@ -147,6 +148,14 @@ int sx_cmd_verify(int argc, char **argv)
             fprintf(stderr, "sigsynth verify: unknown option '%s'\n", a);
             return SX_EXIT_USAGE;
         }
+    }
+    /* Never echoed: the URL may carry a password. */
+    if ((cfg.prometheus && sx_url_check(cfg.prometheus)) ||
+        (cfg.alertmanager && sx_url_check(cfg.alertmanager))) {
+        fprintf(stderr, "sigsynth verify: %s: the URL holds a space, a control character (CR, LF, "
+                        "NUL or another) or a non-ASCII byte; refused, nothing was sent\n",
+                cfg.prometheus && sx_url_check(cfg.prometheus) ? "--prometheus" : "--alertmanager");
+        return SX_EXIT_USAGE;
     }
     if (!path || !cfg.prometheus || (!summary && !start)) {
         fputs("sigsynth verify: usage: sigsynth verify SCENARIO --prometheus URL "

@@ -12,6 +12,7 @@
 #include "scenario/units.h"
 #include "sim/run.h"
 #include "util/err.h"
+#include "util/redact.h"
 
 void sx_cli_exporters_init(sx_cli_exporters *x)
 {
@@ -43,7 +44,33 @@ static int bad(const char *flag, const char *why)
     return -1;
 }
 
-/* "K=V" -> "K: V" (an HTTP header line); the value is never echoed. */
+/* RFC 9110 field-value: visible ASCII, obs-text, SP and HTAB. Every other
+ * control character (CR, LF and NUL above all) could end the header line
+ * early and start another one, so it is refused, whatever the source. */
+static bool field_value_ok(const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+/* Header names: a subset of RFC 9110 tokens that gRPC metadata keys also
+ * accept (it lower-cases them). */
+static bool header_name_ok(const char *k, size_t n)
+{
+    if (!n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)k[i]) || k[i] == '-' || k[i] == '_' || k[i] == '.'))
+            return false;
+    return true;
+}
+
+/* "K=V" -> "K: V" (an HTTP header line); the value is never echoed, the
+ * name only once it is known to be clean. */
 static int add_header(char **list, uint32_t *n, const char *flag, const char *kv)
 {
     const char *eq = strchr(kv, '=');
@@ -52,9 +79,14 @@ static int add_header(char **list, uint32_t *n, const char *flag, const char *kv
     if (!eq || eq == kv)
         return bad(flag, "expected KEY=VALUE");
     klen = (size_t)(eq - kv);
-    for (size_t i = 0; i < klen; i++)
-        if (!(isalnum((unsigned char)kv[i]) || kv[i] == '-' || kv[i] == '_' || kv[i] == '.'))
-            return bad(flag, "header names use letters, digits, '-', '_' and '.'");
+    if (!header_name_ok(kv, klen))
+        return bad(flag, "header names use letters, digits, '-', '_' and '.'");
+    if (!field_value_ok(eq + 1, strlen(eq + 1))) {
+        fprintf(stderr, "sigsynth run: %s: the value of header '%.*s' holds a control character "
+                        "(CR, LF, NUL or another); refused, nothing was sent\n",
+                flag, (int)klen, kv);
+        return -1;
+    }
     if (*n >= SX_CLI_MAX_HEADERS)
         return bad(flag, "too many headers");
     size_t len = strlen(kv) + 3;
@@ -192,17 +224,24 @@ int sx_cli_exporter_flag(sx_cli_exporters *x, const char *f, const char *v)
     return 1;
 }
 
-/* OTEL_EXPORTER_OTLP_HEADERS: "k1=v1,k2=v2" with percent-encoded values. */
+/* OTEL_EXPORTER_OTLP_HEADERS (or its TRACES_ form): "k1=v1,k2=v2" with
+ * percent-encoded values. Control characters are looked for after decoding,
+ * on the decoded length, so "%0D%0A" and "%00" are caught as well as raw
+ * ones. */
 static int env_headers(sx_cli_exporters *x, const char *s)
 {
+    const char *tr = getenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS");
+    const char *var = tr == s ? "OTEL_EXPORTER_OTLP_TRACES_HEADERS" : "OTEL_EXPORTER_OTLP_HEADERS";
     const char *p = s;
+    unsigned entry = 0;
 
     while (*p) {
         size_t n = strcspn(p, ",");
         char item[1024], dec[1024];
         size_t di = 0;
+        entry++;
         if (n >= sizeof(item))
-            return bad("OTEL_EXPORTER_OTLP_HEADERS", "entry too long");
+            return bad(var, "entry too long");
         memcpy(item, p, n);
         item[n] = '\0';
         for (size_t i = 0; i < n && di < sizeof(dec) - 1; i++) {
@@ -216,8 +255,13 @@ static int env_headers(sx_cli_exporters *x, const char *s)
             }
         }
         dec[di] = '\0';
-        if (di && add_header(x->otlp_headers, &x->notlp_headers, "OTEL_EXPORTER_OTLP_HEADERS",
-                             dec) < 0)
+        if (!field_value_ok(dec, di)) {
+            fprintf(stderr, "sigsynth run: %s: entry %u holds a control character (CR, LF, NUL "
+                            "or another, also when percent-encoded); refused, nothing was sent\n",
+                    var, entry);
+            return -1;
+        }
+        if (di && add_header(x->otlp_headers, &x->notlp_headers, var, dec) < 0)
             return -1;
         p += n;
         if (*p == ',')
@@ -300,27 +344,100 @@ int sx_cli_exporters_env(sx_cli_exporters *x)
     return 0;
 }
 
+/* A token or password file: at most 4 KiB, one trailing line end (from echo
+ * or an editor) and trailing spaces removed. Anything else that is a control
+ * character, a NUL included (fread counts it, strlen would stop at it), is
+ * an error: the secret goes into a header line. Never echoes the content. */
 static char *read_secret(const char *path, const char *what)
 {
     FILE *f = fopen(path, "rb");
-    char buf[4096];
+    char buf[4097];
     size_t n;
+    int rerr;
 
     if (!f) {
         fprintf(stderr, "sigsynth run: cannot read the %s file %s: %s\n", what, path,
                 strerror(errno));
         return NULL;
     }
-    n = fread(buf, 1, sizeof(buf) - 1, f);
+    n = fread(buf, 1, sizeof(buf), f);
+    rerr = ferror(f);
     fclose(f);
+    if (rerr) {
+        fprintf(stderr, "sigsynth run: cannot read the %s file %s\n", what, path);
+        return NULL;
+    }
+    if (n > 4096) {
+        fprintf(stderr, "sigsynth run: the %s file %s is larger than 4 KiB\n", what, path);
+        return NULL;
+    }
+    while (n && buf[n - 1] == ' ')
+        n--;
+    if (n && buf[n - 1] == '\n')
+        n--;   /* files from echo end in a newline */
+    if (n && buf[n - 1] == '\r')
+        n--;
+    while (n && buf[n - 1] == ' ')
+        n--;
     buf[n] = '\0';
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-        buf[--n] = '\0';   /* files from echo end in a newline */
     if (!n) {
         fprintf(stderr, "sigsynth run: the %s file %s is empty\n", what, path);
         return NULL;
     }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c < 0x20 || c == 0x7f) {
+            fprintf(stderr, "sigsynth run: the %s file %s holds a control character (CR, LF, "
+                            "NUL or another) before its end; refused, nothing was sent\n",
+                    what, path);
+            return NULL;
+        }
+    }
     return strdup(buf);
+}
+
+/* Which variable or flag a value came from, for messages: env values are
+ * getenv()'s own pointers. */
+static const char *source_of(const char *v, const char *var, const char *flag)
+{
+    const char *e = getenv(var);
+    return e && e == v ? var : flag;
+}
+
+/* Endpoint URLs and the basic-auth user, checked before any exporter starts
+ * (flags and environment are both in by then). A URL is never echoed: it may
+ * carry a password. */
+static int check_endpoints(const sx_cli_exporters *x)
+{
+    static const char *const sig_ep[3] = { "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                                           "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+                                           "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT" };
+    static const char *const why = "the URL holds a space, a control character (CR, LF, NUL "
+                                   "or another) or a non-ASCII byte; refused, nothing was sent";
+    const char *ep = source_of(x->otlp_endpoint, "OTEL_EXPORTER_OTLP_ENDPOINT", "--otlp-endpoint");
+    bool grpc = x->otlp_protocol && strcmp(x->otlp_protocol, "grpc") == 0;
+
+    if (x->otlp_endpoint && sx_url_check(x->otlp_endpoint))
+        return bad(ep, why);
+    /* gRPC has no userinfo: the target would reach the resolver, and its
+     * error messages, as it is. */
+    if (x->otlp_endpoint && grpc && sx_url_has_userinfo(x->otlp_endpoint))
+        return bad(ep, "a gRPC endpoint takes no user:password@; send credentials with "
+                       "--otlp-header authorization=...");
+    for (int i = 0; i < 3; i++)
+        if (x->otlp_signal_endpoint[i] && sx_url_check(x->otlp_signal_endpoint[i]))
+            return bad(sig_ep[i], why);
+    if (x->rw_url && sx_url_check(x->rw_url))
+        return bad("--remote-write-url", why);
+    if (x->rw_basic_user) {
+        if (!*x->rw_basic_user || strchr(x->rw_basic_user, ':'))
+            return bad("--remote-write-basic-auth-user", "a user name is not empty and has no ':'");
+        for (const unsigned char *p = (const unsigned char *)x->rw_basic_user; *p; p++)
+            if (*p < 0x20 || *p == 0x7f)
+                return bad("--remote-write-basic-auth-user",
+                           "the user name holds a control character; refused, nothing was sent");
+    }
+    return 0;
 }
 
 int sx_cli_exporters_create(sx_cli_exporters *x, bool live, volatile int *interrupt,
@@ -341,6 +458,8 @@ int sx_cli_exporters_create(sx_cli_exporters *x, bool live, volatile int *interr
                        x->otlp_signal_endpoint[1] || x->otlp_signal_endpoint[2] || x->rw_url;
 
     *n = 0;
+    if (check_endpoints(x))
+        return -1;
     if (x->output || !any_network) {
         if (sx_file_exporter_create(x->output ? x->output : "sigsynth-out", x->file_signals, live,
                                     &ex[*n], err, sizeof(err))) {
