@@ -430,12 +430,12 @@ static int check_endpoints(const sx_cli_exporters *x)
     if (x->rw_url && sx_url_check(x->rw_url))
         return bad("--remote-write-url", why);
     if (x->rw_basic_user) {
-        if (!*x->rw_basic_user || strchr(x->rw_basic_user, ':'))
-            return bad("--remote-write-basic-auth-user", "a user name is not empty and has no ':'");
         for (const unsigned char *p = (const unsigned char *)x->rw_basic_user; *p; p++)
             if (*p < 0x20 || *p == 0x7f)
                 return bad("--remote-write-basic-auth-user",
                            "the user name holds a control character; refused, nothing was sent");
+        if (!*x->rw_basic_user || strchr(x->rw_basic_user, ':'))
+            return bad("--remote-write-basic-auth-user", "a user name is not empty and has no ':'");
     }
     return 0;
 }
