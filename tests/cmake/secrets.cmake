@@ -8,3 +8,6 @@ add_test(NAME net_secrets
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/net/test_secrets.sh $<TARGET_FILE:sigsynth>
                  ${CMAKE_SOURCE_DIR})
 set_tests_properties(net_secrets PROPERTIES LABELS net TIMEOUT 300 RUN_SERIAL TRUE)
+
+# URL redaction, URL checks and scrubbing (src/util/redact.c).
+sx_unit_test(test_redact)
