@@ -57,6 +57,14 @@ static void format_span(double secs, char *buf, size_t size)
     sx_format_duration(secs, buf, (unsigned)size);
 }
 
+static void format_rate(double r, char *buf, size_t size)
+{
+    if (r >= 1.0 && r < 1e15 && r == floor(r))
+        snprintf(buf, size, "%.0f/s", r);
+    else
+        snprintf(buf, size, "%.4g/s", r);
+}
+
 void sx_limits_estimate(const sx_scenario *s, sx_estimate *e)
 {
     sx_metrics_bound b;
@@ -130,8 +138,8 @@ int sx_limits_check_scenario(const sx_scenario *s, const sx_limits *l, sx_diag *
                 top = i;
         sx_pos p = s->nservices ? s->services[top].pos : (sx_pos){ 1, 1 };
         sx_diag_error(d, p.line, p.col,
-                      "the scenario can make up to %llu metric series (%llu from '%s') and "
-                      "exceeds the %llu limit (--max-series to raise it)",
+                      "metric series up to %llu (%llu of them from '%s') exceed the %llu "
+                      "limit (--max-series to raise it)",
                       (unsigned long long)e.series,
                       (unsigned long long)e.series_by_service[top],
                       s->nservices ? s->services[top].name : "?",
@@ -145,10 +153,11 @@ int sx_limits_check_scenario(const sx_scenario *s, const sx_limits *l, sx_diag *
             if (sx_traffic_peak_rate(s, i) > sx_traffic_peak_rate(s, top))
                 top = i;
         sx_pos p = s->traffic.nentrypoints ? s->traffic.entrypoints[top].pos : s->traffic.pos;
+        format_rate(e.peak_rate, a, sizeof(a));
+        format_rate(l->max_rate, b, sizeof(b));
         sx_diag_error(d, p.line, p.col,
-                      "total request rate up to %.6g/s (traffic patterns and incidents at "
-                      "their peak) exceeds the %.6g/s limit (--max-rate to raise it)",
-                      e.peak_rate, l->max_rate);
+                      "total request rate up to %s (traffic patterns and incidents at their "
+                      "peak) exceeds the %s limit (--max-rate to raise it)", a, b);
     }
     if (s->duration > l->max_duration) {
         format_span(s->duration, a, sizeof(a));
