@@ -20,36 +20,48 @@ static const struct flag {
     bool check_only;
     double ceiling;
     size_t offset;
+    const char *arg;
     const char *help;
 } flags[] = {
     { "--max-log-body", K_SIZE, false, 1024.0 * 1024 * 1024, offsetof(sx_limits, max_log_body),
-      "SIZE   longest rendered log body (default 64KiB)" },
+      "SIZE", "longest rendered log body (default 64KiB)" },
+    { "--max-request-logs", K_SIZE, false, 64.0 * 1024 * 1024 * 1024,
+      offsetof(sx_limits, max_request_logs),
+      "SIZE", "log text one request renders, its calls included (default 16MiB)" },
     { "--max-series", K_COUNT, false, 1e9, offsetof(sx_limits, max_series),
-      "N        metric series, as Prometheus counts them (default 1000000)" },
+      "N", "metric series, as Prometheus counts them (default 1000000)" },
     { "--max-rate", K_RATE, false, 1e9, offsetof(sx_limits, max_rate),
-      "R          total requests/s at the peak (default 1000000/s)" },
+      "R", "total requests/s at the peak (default 1000000/s)" },
     { "--max-instances", K_COUNT, false, SX_MAX_SERVICES * SX_MAX_INSTANCES,
-      offsetof(sx_limits, max_instances), "N     instances over all services (default 10000)" },
+      offsetof(sx_limits, max_instances), "N", "instances over all services (default 10000)" },
     { "--max-duration", K_DURATION, false, SX_DURATION_MAX, offsetof(sx_limits, max_duration),
-      "D      longest timeline (default 31d)" },
+      "D", "longest timeline (default 31d)" },
     { "--promtool-timeout", K_DURATION, true, SX_DURATION_MAX,
-      offsetof(sx_limits, promtool_timeout), "D  each promtool run (default 120s)" },
+      offsetof(sx_limits, promtool_timeout), "D", "each promtool run (default 120s)" },
     { "--max-rules-size", K_SIZE, true, 1024.0 * 1024 * 1024, offsetof(sx_limits, max_rules_size),
-      "SIZE each rule file (default 16MiB)" },
+      "SIZE", "each rule file (default 16MiB)" },
     { "--max-check-samples", K_COUNT, true, 1e10, offsetof(sx_limits, max_check_samples),
-      "N series x steps kept in memory (default 20000000)" },
+      "N", "series x steps kept in memory (default 20000000)" },
 };
 
 #define NFLAGS (sizeof(flags) / sizeof(*flags))
 
+static const char *buf_of(const char *name, const char *arg, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s %s", name, arg);
+    return buf;
+}
+
 void sx_cli_limits_help(const char *cmd)
 {
     bool check = strcmp(cmd, "check") == 0;
+    char buf[64];
 
     puts("\nlimits (docs/limits.md; a refusal names the flag that raises it):");
     for (size_t i = 0; i < NFLAGS; i++)
         if (check || !flags[i].check_only)
-            printf("  %s %s\n", flags[i].name, flags[i].help);
+            printf("  %-25s %s\n", buf_of(flags[i].name, flags[i].arg, buf, sizeof(buf)),
+                   flags[i].help);
 }
 
 static int set_flag(sx_limits *l, const struct flag *f, const char *cmd, const char *v)

@@ -14,6 +14,7 @@ void sx_limits_default(sx_limits *l)
 {
     *l = (sx_limits){
         .max_log_body = SX_LIMIT_LOG_BODY,
+        .max_request_logs = SX_LIMIT_REQUEST_LOGS,
         .max_series = SX_LIMIT_SERIES,
         .max_rate = SX_LIMIT_RATE,
         .max_instances = SX_LIMIT_INSTANCES,
@@ -116,6 +117,20 @@ int sx_limits_check_scenario(const sx_scenario *s, const sx_limits *l, sx_diag *
             const sx_effect *fx = &s->incidents[i].effects[k];
             check_bodies(s, &fx->logs, fx->kind == SX_EFFECT_TARGET ? fx->service : -1, l, d);
         }
+    /* Log text per request: a fan-out of calls multiplies the bodies, and a
+     * request's logs are all in memory at once. */
+    uint64_t text;
+    uint32_t ep;
+    if (sx_walk_log_text_bound(s, &text, &ep))
+        return SX_ENOMEM;
+    if (text > l->max_request_logs && s->traffic.nentrypoints) {
+        sx_limits_format_size(text, a, sizeof(a));
+        sx_limits_format_size(l->max_request_logs, b, sizeof(b));
+        sx_pos p = s->traffic.entrypoints[ep].pos;
+        sx_diag_error(d, p.line, p.col,
+                      "log text of one request up to %s (its calls' logs included) exceeds the "
+                      "%s limit (--max-request-logs to raise it)", a, b);
+    }
     /* Instances: at the service where the running total passes the limit. */
     if (e.instances > l->max_instances) {
         uint64_t sum = 0;

@@ -18,6 +18,7 @@
 
 typedef struct sx_limits {
     uint64_t max_log_body;      /* bytes one rendered log body can reach */
+    uint64_t max_request_logs;  /* bytes of log text one request can render */
     uint64_t max_series;        /* Prometheus series per collection */
     double max_rate;            /* requests/s entering, at the peak */
     uint64_t max_instances;     /* summed over services */
@@ -29,6 +30,7 @@ typedef struct sx_limits {
 
 /* Defaults a shared machine survives (docs/limits.md says why each). */
 #define SX_LIMIT_LOG_BODY (64u * 1024u)
+#define SX_LIMIT_REQUEST_LOGS (16u * 1024u * 1024u)
 #define SX_LIMIT_SERIES 1000000u
 #define SX_LIMIT_RATE 1e6
 #define SX_LIMIT_INSTANCES 10000u

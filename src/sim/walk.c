@@ -431,6 +431,69 @@ uint64_t sx_walk_body_bound(const sx_scenario *s, const sx_log_spec *spec, int32
     return n;
 }
 
+static uint64_t logs_bound(const sx_scenario *s, const sx_logs *logs, int32_t svc)
+{
+    uint64_t n = 0;
+
+    for (uint32_t i = 0; i < logs->n; i++)
+        n = sat_add(n, sx_walk_body_bound(s, &logs->v[i], svc));
+    return n;
+}
+
+/* Log text one server span of (svc, op) and everything below it can
+ * render: each log spec of the service, of the operation and of incidents
+ * touching it writes at most once per server span (request_logs,
+ * incident_logs); calls repeat it count x (retries + 1) times. */
+static uint64_t op_log_text(const sx_scenario *s, uint32_t svc, uint32_t op, uint64_t *memo)
+{
+    uint64_t *m = &memo[svc * SX_MAX_OPERATIONS + op];
+    const sx_service *sv = &s->services[svc];
+    const sx_operation *o = &sv->ops[op];
+    uint64_t n;
+
+    if (*m)
+        return *m - 1;
+    n = sat_add(logs_bound(s, &sv->logs, (int32_t)svc), logs_bound(s, &o->logs, (int32_t)svc));
+    for (uint32_t i = 0; i < s->nincidents; i++)
+        for (uint32_t j = 0; j < s->incidents[i].neffects; j++) {
+            const sx_effect *e = &s->incidents[i].effects[j];
+            if (e->kind == SX_EFFECT_TARGET && e->service == (int32_t)svc &&
+                (e->operation < 0 || e->operation == (int32_t)op))
+                n = sat_add(n, logs_bound(s, &e->logs, (int32_t)svc));
+        }
+    for (uint32_t k = 0; k < o->ncalls; k++) {
+        const sx_call *c = &o->calls[k];
+        if (c->service < 0 || c->operation < 0 || s->services[c->service].kind != SX_KIND_SERVICE)
+            continue;
+        uint64_t per = op_log_text(s, (uint32_t)c->service, (uint32_t)c->operation, memo);
+        n = sat_add(n, sat_mul(sat_mul(per, c->count), c->retries + 1u));
+    }
+    *m = sat_add(n, 1);   /* 0 marks "not computed" */
+    return n;
+}
+
+int sx_walk_log_text_bound(const sx_scenario *s, uint64_t *worst, uint32_t *entrypoint)
+{
+    uint64_t *memo = calloc(SX_MAX_SERVICES * SX_MAX_OPERATIONS, sizeof(*memo));
+
+    *worst = 0;
+    *entrypoint = 0;
+    if (!memo)
+        return SX_ENOMEM;
+    for (uint32_t i = 0; i < s->traffic.nentrypoints; i++) {
+        const sx_entrypoint *e = &s->traffic.entrypoints[i];
+        if (e->service < 0 || e->operation < 0)
+            continue;
+        uint64_t n = op_log_text(s, (uint32_t)e->service, (uint32_t)e->operation, memo);
+        if (n > *worst) {
+            *worst = n;
+            *entrypoint = i;
+        }
+    }
+    free(memo);
+    return 0;
+}
+
 static int add_log(sx_walker *w, const sx_log_spec *spec, const char *literal,
                    const struct logctx *lc, int64_t time_ns)
 {

@@ -47,6 +47,10 @@ int sx_walk_bounds(const sx_scenario *s, uint64_t max_spans, uint64_t *spans, ui
  * renders more than the limit allows. */
 uint64_t sx_walk_body_bound(const sx_scenario *s, const sx_log_spec *spec, int32_t service);
 
+/* The most log text one request can render (all of it sits in the batch
+ * before any flush), and the entrypoint whose requests can render it. */
+int sx_walk_log_text_bound(const sx_scenario *s, uint64_t *worst, uint32_t *entrypoint);
+
 /* Walks request `seq` of entrypoint `ep` arriving at t seconds. */
 int sx_walk_request(sx_walker *w, uint32_t ep, uint64_t seq, double t);
 

@@ -91,6 +91,7 @@ first_line max-duration-ceiling "sigsynth lint: --max-duration needs a duration 
 check log-body-refused 2 "$bin" lint "$inv/73-limit-log-body-template-bomb.yaml"
 check log-body-raised 0 "$bin" lint --max-log-body 128KiB "$inv/73-limit-log-body-template-bomb.yaml"
 check log-body-raised-eq 0 "$bin" lint --max-log-body=66KiB "$inv/73-limit-log-body-template-bomb.yaml"
+check request-logs-raised 0 "$bin" lint --max-request-logs 20MiB "$inv/80-limit-request-log-text.yaml"
 check series-raised 0 "$bin" lint --max-series 2000000 "$inv/74-limit-series.yaml"
 check rate-raised 0 "$bin" lint --max-rate 1200000/s "$inv/75-limit-rate-with-incident-multiplier.yaml"
 check instances-raised 0 "$bin" lint --max-instances 10240 "$inv/76-limit-instances-total.yaml"
