@@ -175,6 +175,25 @@ check check-samples 2 "$bin" check "$flagship" --max-check-samples 1000 \
   --rules "$root/examples/rules/checkout-db-pool-exhaustion.rules.yml"
 first_line check-samples "sigsynth check: check would keep 151308 samples in memory (934 series x 162 steps), more than the 1000 limit (--max-check-samples to raise it, or a longer --metric-interval)"
 
+# The series estimate is an upper bound on what a run makes, and a close
+# one: every label-set path (server, db, cache, queue, external HTTP and
+# gRPC with timeouts, custom histogram, gauge with leak restarts, counter).
+series_bound() {  # series_bound NAME SCENARIO
+  local est got
+  est=$("$bin" lint --max-series 1 "$2" 2>&1 | sed -n 's/.*metric series up to \([0-9]*\) .*/\1/p')
+  got=$(timeout -s KILL 120 "$bin" check "$2" --rules "$tmp/rules.yml" --duration 10m 2>&1 |
+        sed -n 's/.*: \([0-9]*\) series over.*/\1/p')
+  if [ -n "$est" ] && [ -n "$got" ] && [ "$got" -le "$est" ] && [ "$est" -le $((got + got / 50 + 20)) ]; then
+    pass=$((pass + 1))
+  else
+    echo "FAIL $1: estimate ${est:-?} series, a run made ${got:-?} (want made <= estimate <= made + 2% + 20)"
+    fail=$((fail + 1))
+  fi
+}
+if command -v promtool >/dev/null; then
+  series_bound series-bound-allpaths "$root/tests/data/limits-allpaths.yaml"
+fi
+
 # ---- rule files that never end, promtool that never ends ---------------------
 if command -v promtool >/dev/null; then
   check rules-dev-zero 2 "$bin" check "$tmp/plain.yaml" --rules /dev/zero
