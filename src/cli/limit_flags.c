@@ -41,7 +41,7 @@ static const struct flag {
     { "--max-rules-size", K_SIZE, true, 1024.0 * 1024 * 1024, offsetof(sx_limits, max_rules_size),
       "SIZE", "each rule file (default 16MiB)" },
     { "--max-check-samples", K_COUNT, true, 1e10, offsetof(sx_limits, max_check_samples),
-      "N", "series x steps kept in memory (default 20000000)" },
+      "N", "series x steps kept in memory (default 2000000)" },
 };
 
 #define NFLAGS (sizeof(flags) / sizeof(*flags))

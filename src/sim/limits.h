@@ -37,7 +37,7 @@ typedef struct sx_limits {
 #define SX_LIMIT_DURATION (31.0 * 86400.0)
 #define SX_LIMIT_PROMTOOL_TIMEOUT 120.0
 #define SX_LIMIT_RULES_SIZE (16u * 1024u * 1024u)
-#define SX_LIMIT_CHECK_SAMPLES 20000000u
+#define SX_LIMIT_CHECK_SAMPLES 2000000u
 
 void sx_limits_default(sx_limits *l);
 
