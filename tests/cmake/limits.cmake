@@ -6,3 +6,6 @@ add_test(NAME cli_limits
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/scripts/test_limits.sh $<TARGET_FILE:sigsynth>
                  ${CMAKE_SOURCE_DIR})
 set_tests_properties(cli_limits PROPERTIES LABELS cli TIMEOUT 300)
+
+# Time and duration ranges, the log-body bound.
+sx_unit_test(test_limits)
