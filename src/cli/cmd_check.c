@@ -273,7 +273,7 @@ int sx_cmd_check(int argc, char **argv)
         fprintf(stderr, "sigsynth check: --start takes RFC 3339, got '%s'\n", start);
         goto out;
     }
-    if (sx_cli_check_samples(&lim, s, cfg.duration, metric_interval))
+    if (sx_cli_check_samples(&lim, s, cfg.duration, metric_interval, eval_interval))
         goto out;
     sx_run run;
     sx_engine_result res;

@@ -202,15 +202,17 @@ sx_scenario *sx_cli_load_checked(const char *path, const sx_limits *l)
 }
 
 int sx_cli_check_samples(const sx_limits *l, const sx_scenario *s, double duration,
-                         double interval)
+                         double interval, double eval_interval)
 {
     sx_estimate e;
-    char err[256];
+    char err[320];
 
     sx_limits_estimate(s, &e);
-    /* sx_capture_init: one step per interval, plus step 0. */
-    if (sx_limits_check_samples(l, e.series, (uint64_t)(duration / interval) + 2, err,
-                                sizeof(err)) == 0)
+    /* sx_capture_init: one step per interval, plus step 0; promtool gets
+     * one query per evaluation step. In double: 10 years over 1 ns does not
+     * fit an integer. */
+    if (sx_limits_check_samples(l, e.series, duration / interval + 2, duration / eval_interval + 1,
+                                err, sizeof(err)) == 0)
         return 0;
     fprintf(stderr, "sigsynth check: %s\n", err);
     return SX_ELIMIT;

@@ -25,9 +25,10 @@ int sx_cli_load_limited(const char *path, const sx_limits *l, sx_scenario **out,
 /* The same, printing problems; NULL when the scenario is invalid. */
 sx_scenario *sx_cli_load_checked(const char *path, const sx_limits *l);
 
-/* check: the series x steps it would keep, against max_check_samples;
- * prints the refusal. Returns 0 or SX_ELIMIT. */
+/* check: the series x steps it would keep, plus the evaluation steps it
+ * asks promtool for, against max_check_samples; prints the refusal.
+ * Returns 0 or SX_ELIMIT. */
 int sx_cli_check_samples(const sx_limits *l, const sx_scenario *s, double duration,
-                         double interval);
+                         double interval, double eval_interval);
 
 #endif

@@ -197,17 +197,17 @@ int sx_limits_check_duration(const sx_limits *l, double duration, const char *fl
     return SX_ELIMIT;
 }
 
-int sx_limits_check_samples(const sx_limits *l, uint64_t series, uint64_t steps, char *err,
-                            size_t errlen)
+int sx_limits_check_samples(const sx_limits *l, uint64_t series, double steps, double evals,
+                            char *err, size_t errlen)
 {
     /* In double: the product of two large counts may not fit 64 bits. */
-    double n = (double)series * (double)steps;
+    double n = (double)series * floor(steps) + floor(evals);
 
     if (n <= (double)l->max_check_samples)
         return 0;
-    snprintf(err, errlen, "check would keep %.0f samples in memory (%llu series x %llu steps), "
-             "more than the %llu limit (--max-check-samples to raise it, or a longer "
-             "--metric-interval)", n, (unsigned long long)series,
-             (unsigned long long)steps, (unsigned long long)l->max_check_samples);
+    snprintf(err, errlen, "check would keep %.0f samples (%llu series x %.0f steps, plus %.0f "
+             "evaluation steps), more than the %llu limit (--max-check-samples to raise it, or "
+             "a longer --metric-interval or --eval-interval)", n, (unsigned long long)series,
+             floor(steps), floor(evals), (unsigned long long)l->max_check_samples);
     return SX_ELIMIT;
 }

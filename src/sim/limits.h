@@ -63,9 +63,9 @@ int sx_limits_check_scenario(const sx_scenario *s, const sx_limits *l, sx_diag *
 int sx_limits_check_duration(const sx_limits *l, double duration, const char *flag, char *err,
                              size_t errlen);
 
-/* check: series x steps against max_check_samples. */
-int sx_limits_check_samples(const sx_limits *l, uint64_t series, uint64_t steps, char *err,
-                            size_t errlen);
+/* check: series x steps + evaluation steps against max_check_samples. */
+int sx_limits_check_samples(const sx_limits *l, uint64_t series, double steps, double evals,
+                            char *err, size_t errlen);
 
 /* "64 KiB", "1.5 MiB": sizes in refusals. */
 void sx_limits_format_size(uint64_t bytes, char *buf, size_t size);

@@ -173,7 +173,11 @@ contains wide-check "(--max-series to raise it)"
 # check keeps series x steps in memory: bounded too.
 check check-samples 2 "$bin" check "$flagship" --max-check-samples 1000 \
   --rules "$root/examples/rules/checkout-db-pool-exhaustion.rules.yml"
-first_line check-samples "sigsynth check: check would keep 151308 samples in memory (934 series x 162 steps), more than the 1000 limit (--max-check-samples to raise it, or a longer --metric-interval)"
+first_line check-samples "sigsynth check: check would keep 151469 samples (934 series x 162 steps, plus 161 evaluation steps), more than the 1000 limit (--max-check-samples to raise it, or a longer --metric-interval or --eval-interval)"
+check check-eval-steps 2 "$bin" check "$tmp/plain.yaml" --rules "$tmp/rules.yml" --eval-interval 1ns --duration 31d
+contains check-eval-steps "plus 2678400000000001 evaluation steps"
+check check-metric-steps 2 "$bin" check "$tmp/plain.yaml" --rules "$tmp/rules.yml" --metric-interval 1ms
+contains check-metric-steps "(35 series x 1800002 steps, plus 121 evaluation steps)"
 
 # The series estimate is an upper bound on what a run makes, and a close
 # one: every label-set path (server, db, cache, queue, external HTTP and
