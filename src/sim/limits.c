@@ -66,6 +66,27 @@ static void format_rate(double r, char *buf, size_t size)
         snprintf(buf, size, "%.4g/s", r);
 }
 
+/* The highest observation rate incidents can give a custom histogram:
+ * effective() in metrics.c sets, ramps, multiplies and adds to its rate. */
+static double histogram_peak(const sx_scenario *s, uint32_t metric)
+{
+    double base = s->metrics[metric].rate, mult = 1.0, add = 0.0;
+
+    for (uint32_t i = 0; i < s->nincidents; i++)
+        for (uint32_t j = 0; j < s->incidents[i].neffects; j++) {
+            const sx_effect *e = &s->incidents[i].effects[j];
+            if (e->kind != SX_EFFECT_METRIC || e->metric_index != (int32_t)metric)
+                continue;
+            if ((e->value_op == SX_OP_SET || e->value_op == SX_OP_RAMP_TO) && e->value > base)
+                base = e->value;
+            else if (e->value_op == SX_OP_MULTIPLY && e->value > 1.0)
+                mult *= e->value;
+            else if (e->value_op == SX_OP_ADD && e->value > 0.0)
+                add += e->value;
+        }
+    return base * mult + add;
+}
+
 void sx_limits_estimate(const sx_scenario *s, sx_estimate *e)
 {
     sx_metrics_bound b;
@@ -80,6 +101,22 @@ void sx_limits_estimate(const sx_scenario *s, sx_estimate *e)
         e->peak_rate += sx_traffic_peak_rate(s, i);
     for (uint32_t i = 0; i < s->nservices; i++)
         e->instances += s->services[i].instances;
+    /* Custom histograms draw each observation one by one
+     * (sx_metrics_advance): their rate costs time like requests do. */
+    e->top_metric = -1;
+    double top = 0.0;
+    for (uint32_t i = 0; i < s->nmetrics; i++) {
+        const sx_metric *m = &s->metrics[i];
+        if (m->type != SX_METRIC_HISTOGRAM)
+            continue;
+        double r = histogram_peak(s, i) *
+                   (m->per_instance && m->service >= 0 ? s->services[m->service].instances : 1);
+        e->peak_observations += r;
+        if (!(r <= top)) {
+            top = r;
+            e->top_metric = (int32_t)i;
+        }
+    }
 }
 
 static void check_bodies(const sx_scenario *s, const sx_logs *logs, int32_t service,
@@ -173,6 +210,14 @@ int sx_limits_check_scenario(const sx_scenario *s, const sx_limits *l, sx_diag *
         sx_diag_error(d, p.line, p.col,
                       "total request rate up to %s (traffic patterns and incidents at their "
                       "peak) exceeds the %s limit (--max-rate to raise it)", a, b);
+    }
+    if (!(e.peak_observations <= l->max_rate) && e.top_metric >= 0) {
+        format_rate(e.peak_observations, a, sizeof(a));
+        format_rate(l->max_rate, b, sizeof(b));
+        sx_pos p = s->metrics[e.top_metric].pos;
+        sx_diag_error(d, p.line, p.col,
+                      "histogram observations up to %s (incidents at their peak) exceed the %s "
+                      "limit (--max-rate to raise it)", a, b);
     }
     if (s->duration > l->max_duration) {
         format_span(s->duration, a, sizeof(a));

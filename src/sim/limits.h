@@ -48,6 +48,8 @@ typedef struct sx_estimate {
     uint64_t state_series;      /* sx_series records the metric state allocates */
     uint64_t state_bytes;       /* their memory, buckets and exemplars included */
     double peak_rate;           /* requests/s, patterns and incidents at their peak */
+    double peak_observations;   /* custom histograms' observations/s, likewise */
+    int32_t top_metric;         /* the metric with most of them, -1 = none */
     uint64_t instances;
 } sx_estimate;
 

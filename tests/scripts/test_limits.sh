@@ -94,6 +94,7 @@ check log-body-raised-eq 0 "$bin" lint --max-log-body=66KiB "$inv/73-limit-log-b
 check request-logs-raised 0 "$bin" lint --max-request-logs 20MiB "$inv/80-limit-request-log-text.yaml"
 check series-raised 0 "$bin" lint --max-series 2000000 "$inv/74-limit-series.yaml"
 check rate-raised 0 "$bin" lint --max-rate 1200000/s "$inv/75-limit-rate-with-incident-multiplier.yaml"
+check observations-raised 0 "$bin" lint --max-rate 1000000000 "$inv/81-limit-histogram-observation-rate.yaml"
 check instances-raised 0 "$bin" lint --max-instances 10240 "$inv/76-limit-instances-total.yaml"
 check duration-raised 0 "$bin" lint --max-duration 32d "$inv/77-limit-duration.yaml"
 check duration-raised-explain 0 "$bin" explain --samples 0 --max-duration 32d "$inv/77-limit-duration.yaml"
