@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "scenario/units.h"
@@ -31,13 +35,30 @@ const char *sx_promtool_missing(void)
            "'apt-get install prometheus', or download it from the Prometheus releases";
 }
 
-/* Runs argv, capturing stdout and stderr together into out. */
-static int run_capture(char *const argv[], sx_strbuf *out, int *status)
+/* promtool's report lists every alert at every failing step: large for a
+ * long check, but a report past this means something else went wrong. */
+#define PROMTOOL_OUTPUT_MAX (256u * 1024u * 1024u)
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Runs argv in its own process group, capturing stdout and stderr together
+ * into out, for at most `timeout` seconds: then the whole group (promtool
+ * and anything it started) is killed and SX_ELIMIT returned. */
+static int run_capture(char *const argv[], double timeout, sx_strbuf *out, int *status)
 {
     int fds[2];
     pid_t pid;
     char buf[8192];
     ssize_t n;
+    int rc = 0;
+    /* timeout is at most SX_DURATION_MAX: the product fits int64. */
+    int64_t deadline = mono_ns() + (int64_t)(timeout * 1e9);
 
     if (pipe(fds))
         return SX_EIO;
@@ -48,6 +69,7 @@ static int run_capture(char *const argv[], sx_strbuf *out, int *status)
         return SX_EIO;
     }
     if (pid == 0) {
+        setpgid(0, 0);
         dup2(fds[1], 1);
         dup2(fds[1], 2);
         close(fds[0]);
@@ -55,17 +77,83 @@ static int run_capture(char *const argv[], sx_strbuf *out, int *status)
         execvp(argv[0], argv);
         _exit(127);
     }
+    /* Both sides set the group: whichever runs first, kill(-pid) works. */
+    setpgid(pid, pid);
     close(fds[1]);
-    while ((n = read(fds[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0)
-            sx_strbuf_append(out, buf, (size_t)n);
+    for (;;) {
+        int64_t left = deadline - mono_ns();
+        if (left <= 0) {
+            rc = SX_ELIMIT;
+            break;
+        }
+        struct pollfd p = { .fd = fds[0], .events = POLLIN };
+        int pr = poll(&p, 1, (int)(left / 1000000 < 1000 ? left / 1000000 + 1 : 1000));
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr < 0) {
+            rc = SX_EIO;
+            break;
+        }
+        if (pr == 0)
+            continue;
+        n = read(fds[0], buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        sx_strbuf_append(out, buf, (size_t)n);
+        if (out->len > PROMTOOL_OUTPUT_MAX) {
+            rc = SX_ENOMEM;
+            break;
+        }
+    }
+    if (rc)
+        kill(-pid, SIGKILL);
     close(fds[0]);
     while (waitpid(pid, status, 0) < 0 && errno == EINTR)
         ;
+    if (rc)
+        return rc;
     return out->failed ? SX_ENOMEM : 0;
 }
 
-int sx_promtool_check_rules(char **files, int n)
+static void timeout_text(char *err, size_t errlen, const char *what, double timeout)
+{
+    char t[32];
+
+    sx_format_duration(timeout, t, sizeof(t));
+    snprintf(err, errlen, "'%s' did not finish within %s and was stopped "
+             "(--promtool-timeout to raise it)", what, t);
+}
+
+/* Rule files go to promtool and to our own reader: a device or a FIFO
+ * would be read forever, a huge file into memory. */
+static int check_rule_file(const char *file, const sx_limits *l)
+{
+    struct stat st;
+    char a[32], b[32];
+
+    if (stat(file, &st))
+        return 0;   /* promtool says what is wrong with it */
+    if (!S_ISREG(st.st_mode)) {
+        fprintf(stderr, "sigsynth check: %s: error: not a regular file (%s); rule files must "
+                        "be regular files\n", file,
+                S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device"
+                : S_ISDIR(st.st_mode) ? "a directory" : S_ISBLK(st.st_mode) ? "a block device"
+                : S_ISSOCK(st.st_mode) ? "a socket" : "not a file");
+        return SX_EINVAL;
+    }
+    if ((uint64_t)st.st_size > l->max_rules_size) {
+        sx_limits_format_size((uint64_t)st.st_size, a, sizeof(a));
+        sx_limits_format_size(l->max_rules_size, b, sizeof(b));
+        fprintf(stderr, "sigsynth check: %s: error: rule file of %s exceeds the %s limit "
+                        "(--max-rules-size to raise it)\n", file, a, b);
+        return SX_ELIMIT;
+    }
+    return 0;
+}
+
+int sx_promtool_check_rules(char **files, int n, const sx_limits *l)
 {
     char *argv[260];
     sx_strbuf out;
@@ -73,6 +161,9 @@ int sx_promtool_check_rules(char **files, int n)
 
     if (n > 256)
         n = 256;
+    for (int i = 0; i < n; i++)
+        if ((rc = check_rule_file(files[i], l)) != 0)
+            return rc;
     argv[0] = "promtool";
     argv[1] = "check";
     argv[2] = "rules";
@@ -80,8 +171,12 @@ int sx_promtool_check_rules(char **files, int n)
         argv[3 + i] = files[i];
     argv[3 + n] = NULL;
     sx_strbuf_init(&out);
-    rc = run_capture(argv, &out, &status);
-    if (rc || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    rc = run_capture(argv, l->promtool_timeout, &out, &status);
+    if (rc == SX_ELIMIT) {
+        char err[256];
+        timeout_text(err, sizeof(err), "promtool check rules", l->promtool_timeout);
+        fprintf(stderr, "sigsynth check: %s\n", err);
+    } else if (rc || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "sigsynth check: the rule files do not pass 'promtool check rules':\n%s",
                 out.data ? out.data : "");
         rc = rc ? rc : SX_EINVAL;
@@ -207,7 +302,8 @@ out:
 }
 
 int sx_promtool_alerts(const sx_capture *c, char **rule_files, int nrules, double eval_step,
-                       const char *dir, sx_timeline *t, char *err, size_t errlen)
+                       double timeout, const char *dir, sx_timeline *t, char *err,
+                       size_t errlen)
 {
     char path[PATH_MAX], abs_rule[PATH_MAX];
     sx_strbuf b, out;
@@ -261,8 +357,12 @@ int sx_promtool_alerts(const sx_capture *c, char **rule_files, int nrules, doubl
         goto out;
     }
     char *argv[] = { "promtool", "test", "rules", path, NULL };
-    if ((rc = run_capture(argv, &out, &status)) != 0) {
-        snprintf(err, errlen, "cannot run promtool");
+    if ((rc = run_capture(argv, timeout, &out, &status)) != 0) {
+        if (rc == SX_ELIMIT)
+            timeout_text(err, errlen, "promtool test rules", timeout);
+        else
+            snprintf(err, errlen, "cannot run promtool%s",
+                     rc == SX_ENOMEM ? ": its output is too large" : "");
         goto out;
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {

@@ -10,17 +10,22 @@
 
 #include "check/capture.h"
 #include "check/timeline.h"
+#include "sim/limits.h"
 
 /* "" when promtool is on PATH, else a message on how to get it. */
 const char *sx_promtool_missing(void);
 
 /* Runs `promtool check rules` on each file; prints promtool's own words on
- * failure. Returns 0 when all are valid. */
-int sx_promtool_check_rules(char **files, int n);
+ * failure. Files that are not regular or exceed l->max_rules_size are
+ * refused before promtool sees them; promtool gets l->promtool_timeout.
+ * Returns 0 when all are valid. */
+int sx_promtool_check_rules(char **files, int n, const sx_limits *l);
 
-/* Writes the unit test into dir/test.yml, runs it, fills t (nsteps = one
- * per eval step over the capture). keep: leave dir in place. */
+/* Writes the unit test into dir/test.yml, runs it (killed, with its process
+ * group, after timeout seconds: SX_ELIMIT), fills t (nsteps = one per eval
+ * step over the capture). keep: leave dir in place. */
 int sx_promtool_alerts(const sx_capture *c, char **rule_files, int nrules, double eval_step,
-                       const char *dir, sx_timeline *t, char *err, size_t errlen);
+                       double timeout, const char *dir, sx_timeline *t, char *err,
+                       size_t errlen);
 
 #endif

@@ -11,6 +11,7 @@
 #include "check/rules.h"
 #include "check/timeline.h"
 #include "cli/cli.h"
+#include "cli/limit_flags.h"
 #include "scenario/load_internal.h"
 #include "scenario/scenario.h"
 #include "scenario/units.h"
@@ -36,6 +37,7 @@ void sx_cli_help_check(void)
          "                         (default 2026-01-01T00:00:00Z)\n\n"
          "exit: 0 every expectation holds, 1 one fails, 2 bad input (scenario, rules,\n"
          "      promtool missing)");
+    sx_cli_limits_help("check");
 }
 
 /* The series the rules read, as small line charts under the alert bars. */
@@ -157,7 +159,10 @@ int sx_cmd_check(int argc, char **argv)
     char dir[] = "/tmp/sigsynth-check-XXXXXX";
     bool dir_made = false;
     char err[2048] = "";
+    sx_limits lim;
 
+    if ((argc = sx_cli_limit_args(&lim, "check", argc, argv)) < 0)
+        return SX_EXIT_USAGE;
     memset(&rules, 0, sizeof(rules));
     memset(&cap, 0, sizeof(cap));
     memset(&tl, 0, sizeof(tl));
@@ -222,14 +227,14 @@ int sx_cmd_check(int argc, char **argv)
 
     sx_diag d;
     int rc;
-    if (!(s = sx_cli_load(path)))
+    if (!(s = sx_cli_load_checked(path, &lim)))
         goto out;
     const char *missing = sx_promtool_missing();
     if (missing[0]) {
         fprintf(stderr, "sigsynth check: %s\n", missing);
         goto out;
     }
-    if (sx_promtool_check_rules(rule_files, nrules))
+    if (sx_promtool_check_rules(rule_files, nrules, &lim))
         goto out;
     for (int i = 0; i < nrules; i++) {
         sx_diag_init(&d, rule_files[i]);
@@ -268,6 +273,8 @@ int sx_cmd_check(int argc, char **argv)
         fprintf(stderr, "sigsynth check: --start takes RFC 3339, got '%s'\n", start);
         goto out;
     }
+    if (sx_cli_check_samples(&lim, s, cfg.duration, metric_interval, eval_interval))
+        goto out;
     sx_run run;
     sx_engine_result res;
     memset(&res, 0, sizeof(res));
@@ -296,7 +303,8 @@ int sx_cmd_check(int argc, char **argv)
     fprintf(stderr, "sigsynth check: %s: %u series over %u steps of %gs; promtool evaluates "
                     "%u alert rules every %gs\n",
             s->name, cap.nseries, cap.nsteps, metric_interval, rules.nalerts, eval_interval);
-    rc = sx_promtool_alerts(&cap, rule_files, nrules, eval_interval, dir, &tl, err, sizeof(err));
+    rc = sx_promtool_alerts(&cap, rule_files, nrules, eval_interval, lim.promtool_timeout, dir, &tl,
+                            err, sizeof(err));
     if (rc) {
         fprintf(stderr, "sigsynth check: %s\n", err);
         exit_code = SX_EXIT_USAGE;

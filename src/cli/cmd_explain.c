@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/limit_flags.h"
 #include "scenario/explain.h"
 #include "scenario/scenario.h"
 #include "scenario/units.h"
@@ -18,6 +19,7 @@ void sx_cli_help_explain(void)
          "  --seed N      seed for the sampled percentiles (default: the scenario's)\n"
          "  --samples N   draws per latency spec (default 200000, 0 to skip)\n\n"
          "exit: 0 ok, 2 invalid scenario");
+    sx_cli_limits_help("explain");
 }
 
 int sx_cmd_explain(int argc, char **argv)
@@ -27,7 +29,10 @@ int sx_cmd_explain(int argc, char **argv)
     int seed_set = 0;
     sx_scenario *s = NULL;
     int rc;
+    sx_limits lim;
 
+    if ((argc = sx_cli_limit_args(&lim, "explain", argc, argv)) < 0)
+        return SX_EXIT_USAGE;
     for (int i = 1; i < argc; i++) {
         if ((strcmp(argv[i], "--seed") == 0 || strcmp(argv[i], "--samples") == 0) && i + 1 < argc) {
             uint64_t v;
@@ -58,7 +63,7 @@ int sx_cmd_explain(int argc, char **argv)
         fputs("sigsynth explain: usage: sigsynth explain [--seed N] FILE\n", stderr);
         return SX_EXIT_USAGE;
     }
-    if (!(s = sx_cli_load(path)))
+    if (!(s = sx_cli_load_checked(path, &lim)))
         return SX_EXIT_USAGE;
     if (!seed_set)
         seed = s->seed;

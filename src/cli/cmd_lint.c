@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/limit_flags.h"
 #include "scenario/scenario.h"
 #include "util/err.h"
 
@@ -13,11 +14,16 @@ void sx_cli_help_lint(void)
          "  --quiet, -q   print nothing for valid files\n"
          "  --werror      treat warnings as errors\n\n"
          "exit: 0 all files valid, 2 any file invalid or unreadable");
+    sx_cli_limits_help("lint");
 }
 
 int sx_cmd_lint(int argc, char **argv)
 {
     int quiet = 0, werror = 0, nfiles = 0, bad = 0;
+    sx_limits lim;
+
+    if ((argc = sx_cli_limit_args(&lim, "lint", argc, argv)) < 0)
+        return SX_EXIT_USAGE;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0)
@@ -38,7 +44,7 @@ int sx_cmd_lint(int argc, char **argv)
             continue;
         nfiles++;
         sx_diag_init(&d, path);
-        int rc = sx_scenario_load_file(path, &s, &d);
+        int rc = sx_cli_load_limited(path, &lim, &s, &d);
         sx_diag_print(&d, stderr);
         if (rc || (werror && d.nwarnings))
             bad++;

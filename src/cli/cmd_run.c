@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/exporter_flags.h"
+#include "cli/limit_flags.h"
 #include "cli/verify.h"
 #include "delivery.h"
 #include "cli/summary.h"
@@ -46,6 +47,7 @@ void sx_cli_help_run(void)
          "  --verify-alertmanager URL, --verify-report DIR, --verify-poll D,\n"
          "  --verify-synthetic-only\n");
     sx_cli_exporters_help();
+    sx_cli_limits_help("run");
     puts("\nexit: 0 ok, 1 something was dropped or failed, 2 bad input");
 }
 
@@ -92,7 +94,10 @@ int sx_cmd_run(int argc, char **argv)
     const char *verify_prom = NULL, *verify_am = NULL, *verify_report = NULL;
     double verify_poll = 2.0;
     bool verify_synthetic_only = false;
+    sx_limits lim;
 
+    if ((argc = sx_cli_limit_args(&lim, "run", argc, argv)) < 0)
+        return SX_EXIT_USAGE;
     sx_cli_exporters_init(&xf);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -185,7 +190,7 @@ int sx_cmd_run(int argc, char **argv)
     sx_scenario *s = NULL;
     sx_diag d;
     sx_diag_init(&d, path);
-    int rc = sx_scenario_load_file(path, &s, &d);
+    int rc = sx_cli_load_limited(path, &lim, &s, &d);
     sx_diag_print(&d, stderr);
     sx_diag_fini(&d);
     if (rc)

@@ -6,6 +6,7 @@
 #include "check/live.h"
 #include "check/timeline.h"
 #include "cli/cli.h"
+#include "cli/limit_flags.h"
 #include "cli/verify.h"
 #include "scenario/scenario.h"
 #include "scenario/units.h"
@@ -39,6 +40,7 @@ void sx_cli_help_verify(void)
          "  --synthetic-only       ignore alerts without synthetic=\"true\"\n"
          "  --report DIR           report.md, report.json and timeline.svg\n\n"
          "exit: 0 every expectation holds, 1 one fails, 2 bad input");
+    sx_cli_limits_help("verify");
 }
 
 /* The "start" of a run summary. */
@@ -113,7 +115,10 @@ int sx_cmd_verify(int argc, char **argv)
     const char *path = NULL, *summary = NULL, *start = NULL, *report = NULL;
     sx_verifier_cfg cfg = { .poll = 2.0, .synthetic_label = "synthetic" };
     const char *why;
+    sx_limits lim;
 
+    if ((argc = sx_cli_limit_args(&lim, "verify", argc, argv)) < 0)
+        return SX_EXIT_USAGE;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--synthetic-only") == 0) {
@@ -168,7 +173,7 @@ int sx_cmd_verify(int argc, char **argv)
                 summary ? summary : start);
         return SX_EXIT_USAGE;
     }
-    sx_scenario *s = sx_cli_load(path);
+    sx_scenario *s = sx_cli_load_checked(path, &lim);
     if (!s)
         return SX_EXIT_USAGE;
     cfg.duration = s->duration;

@@ -390,8 +390,10 @@ static void load_top(sx_loader *ld, const sx_ynode *root)
         s->seed = u;
         s->seed_set = true;
     }
-    if ((n = sx_ymap_get(root, "duration")) != NULL)
+    if ((n = sx_ymap_get(root, "duration")) != NULL) {
         ld_positive_duration(ld, n, "duration", &s->duration);
+        s->duration_pos = LD_POS(n);
+    }
     if ((n = sx_ymap_get(root, "resource")) != NULL)
         ld_attrs(ld, n, "resource", &s->resource);
 
@@ -415,14 +417,17 @@ static void load_top(sx_loader *ld, const sx_ynode *root)
 
 /* Default timeline: long enough to see every incident end plus 10 minutes
  * of recovery, and at least 30 minutes. */
-static double default_duration(const sx_scenario *s)
+static double default_duration(sx_scenario *s)
 {
     double end = 0.0;
 
+    s->duration_pos = (sx_pos){ 1, 1 };
     for (uint32_t i = 0; i < s->nincidents; i++) {
         double e = sx_incident_phase_at(&s->incidents[i], SX_PHASE_END);
-        if (e > end)
+        if (e > end) {
             end = e;
+            s->duration_pos = s->incidents[i].pos;   /* limits point here */
+        }
     }
     return end + 600.0 > 1800.0 ? end + 600.0 : 1800.0;
 }

@@ -251,6 +251,7 @@ typedef struct sx_scenario {
     uint64_t seed;
     bool seed_set;
     double duration;
+    sx_pos duration_pos;        /* of `duration:`, else of the incident that sets the default */
     sx_attrs resource;
     sx_service *services;
     uint32_t nservices;

@@ -164,8 +164,10 @@ int sx_parse_duration(const char *s, double *out, const char **why)
         total += v * u->factor;
         p += ulen;
     }
-    if (!isfinite(total)) {
-        *why = "duration too large";
+    /* Every duration ends up as int64 nanoseconds, often added to a start
+     * time up to year 2200: capping here keeps each such sum in range. */
+    if (!(total <= SX_DURATION_MAX)) {
+        *why = "longer than 3650d (10 years), the most any duration can be";
         return SX_EINVAL;
     }
     *out = total;

@@ -9,7 +9,11 @@
 
 #include <stdint.h>
 
-/* "250us" "20ms" "1.5s" "2m" "1h30m" "1d" -> seconds (>= 0). */
+/* The longest duration any parser accepts: 10 years. Four of them (an
+ * incident's phases) added to a start in year 2200 still fit int64 ns. */
+#define SX_DURATION_MAX (3650.0 * 86400.0)
+
+/* "250us" "20ms" "1.5s" "2m" "1h30m" "1d" -> seconds (0 to SX_DURATION_MAX). */
 int sx_parse_duration(const char *s, double *out, const char **why);
 /* "50/s" "3000/m" "2/h" "10/min" -> events per second. */
 int sx_parse_rate(const char *s, double *out, const char **why);

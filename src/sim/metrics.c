@@ -163,6 +163,101 @@ static bool has_leak_restart(const sx_scenario *s, uint32_t metric)
     return false;
 }
 
+/* What one sx_series of family f costs: the record, and for histograms the
+ * buckets and exemplar slots series_add allocates; plus its table slots. */
+static uint64_t series_bytes(uint32_t nbounds, bool histogram)
+{
+    uint64_t b = sizeof(sx_series) + 2 * 2 * sizeof(uint32_t);
+    if (histogram)
+        b += (nbounds + 1) * (sizeof(uint64_t) + sizeof(sx_exemplar));
+    return b;
+}
+
+static void bound_add(sx_metrics_bound *b, uint32_t svc, uint64_t n, uint32_t nbounds,
+                      bool histogram)
+{
+    /* remote-write: a histogram is nbounds + 1 buckets, _sum and _count
+     * (sx_rw_series_samples). */
+    uint64_t prom = histogram ? n * (nbounds + 3) : n;
+    b->prom_series[svc] += prom;
+    b->prom_total += prom;
+    b->state_series += n;
+    b->state_bytes += n * series_bytes(nbounds, histogram);
+}
+
+void sx_metrics_bound_of(const sx_scenario *s, sx_metrics_bound *b)
+{
+    memset(b, 0, sizeof(*b));
+    for (uint32_t i = 0; i < s->nservices; i++) {
+        const sx_service *svc = &s->services[i];
+        uint64_t inst = svc->instances;
+        /* target_info, one per resource. */
+        b->prom_series[i] += inst;
+        b->prom_total += inst;
+        /* Server histograms: services only (walk_server), one series per
+         * instance, operation and code: the ok code or error_status. */
+        if (svc->kind == SX_KIND_SERVICE) {
+            for (uint32_t j = 0; j < svc->nops; j++) {
+                const sx_operation *op = &svc->ops[j];
+                uint32_t ok = op->protocol == SX_PROTO_HTTP ? 200 : 0;
+                uint64_t codes = op->error_status == (int32_t)ok ? 1 : 2;
+                uint32_t nb = op->protocol == SX_PROTO_HTTP ? NB(http_bounds) : NB(rpc_bounds);
+                bound_add(b, i, inst * codes, nb, true);
+            }
+        }
+        /* Client histograms: keyed by the caller's instance and the callee
+         * (service, operation), not the calling operation: count each
+         * callee once per service. Service callees have none (their server
+         * histogram counts the call). */
+        uint8_t codes_of[SX_MAX_SERVICES][SX_MAX_OPERATIONS];
+        memset(codes_of, 0, sizeof(codes_of));
+        for (uint32_t j = 0; j < svc->nops; j++) {
+            const sx_operation *op = &svc->ops[j];
+            for (uint32_t k = 0; k < op->ncalls; k++) {
+                const sx_call *c = &op->calls[k];
+                if (c->service < 0 || c->operation < 0 ||
+                    s->services[c->service].kind == SX_KIND_SERVICE)
+                    continue;
+                /* db/cache/queue: ok or error; external: ok, error_status,
+                 * and the timeout code when the call has a timeout. */
+                uint8_t *m = &codes_of[c->service][c->operation];
+                *m |= 1 | 2;
+                if (s->services[c->service].kind == SX_KIND_EXTERNAL && c->timeout > 0.0)
+                    *m |= 4;
+            }
+        }
+        for (uint32_t p = 0; p < s->nservices; p++) {
+            const sx_service *peer = &s->services[p];
+            for (uint32_t o = 0; o < peer->nops; o++) {
+                uint8_t m = codes_of[p][o];
+                if (!m)
+                    continue;
+                uint64_t codes = (uint64_t)((m & 1) + ((m >> 1) & 1) + ((m >> 2) & 1));
+                uint32_t nb = peer->kind == SX_KIND_EXTERNAL
+                                  ? (peer->ops[o].protocol == SX_PROTO_HTTP ? NB(http_bounds)
+                                                                            : NB(rpc_bounds))
+                                  : NB(db_bounds);
+                bound_add(b, i, inst * codes, nb, true);
+            }
+        }
+    }
+    /* Custom metrics (sx_metrics_init) and the restart counters of leaks. */
+    bool restarts[SX_MAX_SERVICES] = { false };
+    for (uint32_t i = 0; i < s->nmetrics; i++) {
+        const sx_metric *cm = &s->metrics[i];
+        uint32_t svc = cm->service >= 0 ? (uint32_t)cm->service : 0;
+        uint64_t inst = cm->service >= 0 ? s->services[svc].instances : 1;
+        uint64_t n = cm->per_instance ? inst : 1;
+        bool hist = cm->type == SX_METRIC_HISTOGRAM;
+        bound_add(b, svc, n, hist ? NB(http_bounds) : 0, hist);
+        if (cm->service >= 0 && !restarts[svc] && has_leak_restart(s, i)) {
+            restarts[svc] = true;
+            bound_add(b, svc, inst, 0, false);
+        }
+    }
+    b->state_bytes += sizeof(sx_family) * (SX_FAM_NBUILTIN + s->nmetrics);
+}
+
 int sx_metrics_init(sx_metrics *m, const sx_run *r)
 {
     const sx_scenario *s = r->s;

@@ -119,6 +119,20 @@ int sx_metrics_advance(sx_metrics *m, const sx_run *r, double t, double dt, sx_r
 double sx_metrics_custom_value(const sx_metrics *m, const sx_run *r, uint32_t metric,
                                uint32_t resource);
 
+/* An upper bound on what the metric state can allocate for s, computed
+ * from the same rules that create series (family_of_span, the codes walk.c
+ * gives spans): per service, the Prometheus series remote-write and check
+ * make of them (a histogram: its buckets, _sum and _count; one target_info
+ * per instance); and in all, sx_series records and their bytes. */
+typedef struct sx_metrics_bound {
+    uint64_t prom_series[SX_MAX_SERVICES];
+    uint64_t prom_total;
+    uint64_t state_series;
+    uint64_t state_bytes;
+} sx_metrics_bound;
+
+void sx_metrics_bound_of(const sx_scenario *s, sx_metrics_bound *b);
+
 /* After a collection has been encoded: drop the exemplars it carried. */
 void sx_metrics_collected(sx_metrics *m);
 

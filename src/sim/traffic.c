@@ -36,12 +36,17 @@ static double pattern_max(const sx_traffic *tr)
     }
 }
 
+double sx_traffic_peak_rate(const sx_scenario *s, uint32_t ep)
+{
+    return s->traffic.entrypoints[ep].rate * pattern_max(&s->traffic) *
+           sx_traffic_factor_max(s, ep);
+}
+
 void sx_arrivals_init(sx_arrivals *a, const sx_scenario *s, uint32_t ep, uint64_t seed)
 {
     a->entrypoint = ep;
     a->seq = 0;
-    a->max_rate = s->traffic.entrypoints[ep].rate * pattern_max(&s->traffic) *
-                  sx_traffic_factor_max(s, ep);
+    a->max_rate = sx_traffic_peak_rate(s, ep);
     sx_rng_seed(&a->rng, seed, sx_mix64(0x617272697661ull /* "arriva" */, ep));
     a->next = 0.0;
 }

@@ -25,6 +25,10 @@ typedef struct sx_arrivals {
  * diurnal, so the peak lands at the same time of day in every run). */
 double sx_pattern_factor(const sx_traffic *tr, double t, double start_unix);
 
+/* The highest rate entrypoint ep reaches: its base rate times the pattern's
+ * and the incidents' largest multipliers (the thinning bound). */
+double sx_traffic_peak_rate(const sx_scenario *s, uint32_t entrypoint);
+
 void sx_arrivals_init(sx_arrivals *a, const sx_scenario *s, uint32_t entrypoint, uint64_t seed);
 /* Advances a->next to the next accepted arrival after the current one. */
 void sx_arrivals_advance(sx_arrivals *a, const sx_scenario *s, double start_unix, double end);

@@ -289,6 +289,211 @@ static void render_body(sx_walker *w, const sx_log_spec *spec, const char *tmpl,
     }
 }
 
+/* ---- the longest rendering, for the log-body limit --------------------
+ * Mirrors put_placeholder: for each name, the longest text any branch that
+ * can match it writes. Keep the two in step. */
+
+#define NUMBER_MAX 24       /* put_number: "%.0f" below 1e15, else "%.3g" */
+#define STATUS_MAX 11       /* "%d" of an int32 */
+
+struct body_maxima {
+    uint64_t svc_name, op_name, error_message, incidents, db_op, db_system, db_name;
+};
+
+static uint64_t umax(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+static void body_maxima(const sx_scenario *s, struct body_maxima *m)
+{
+    memset(m, 0, sizeof(*m));
+    /* Messages walk.c can give a span: its own, its callee's, timeouts
+     * ("svc.op timed out after 1s", built in run.c into 400 bytes). */
+    m->error_message = strlen("dependency failed");
+    for (uint32_t i = 0; i < s->nservices; i++) {
+        const sx_service *svc = &s->services[i];
+        m->svc_name = umax(m->svc_name, strlen(svc->name));
+        for (uint32_t j = 0; j < svc->nops; j++) {
+            const sx_operation *op = &svc->ops[j];
+            m->op_name = umax(m->op_name, strlen(op->name));
+            if (op->error_message)
+                m->error_message = umax(m->error_message, strlen(op->error_message));
+            if (svc->kind == SX_KIND_DATABASE || svc->kind == SX_KIND_CACHE) {
+                m->db_op = umax(m->db_op, strlen(op->name));
+                m->db_name = umax(m->db_name, strlen(svc->name));
+                m->db_system = umax(m->db_system, svc->system ? strlen(svc->system) : 0);
+            }
+        }
+    }
+    m->error_message = umax(m->error_message, umax(399, m->svc_name + m->op_name + 48));
+    for (uint32_t i = 0; i < s->nincidents; i++) {
+        m->incidents += strlen(s->incidents[i].name) + 1;
+        for (uint32_t k = 0; k < s->incidents[i].neffects; k++) {
+            const char *em = s->incidents[i].effects[k].error_message;
+            if (em)
+                m->error_message = umax(m->error_message, strlen(em));
+        }
+    }
+}
+
+static uint64_t attrs_bound(const sx_attrs *a, const char *k, size_t len)
+{
+    uint64_t m = 0;
+
+    for (uint32_t i = 0; i < a->n; i++)
+        if (key_is(k, len, a->v[i].key))
+            m = umax(m, strlen(a->v[i].str));
+    return m;
+}
+
+static uint64_t placeholder_bound(const sx_scenario *s, const sx_log_spec *spec,
+                                  const sx_service *svc, const struct body_maxima *mx,
+                                  const char *k, size_t len)
+{
+    uint64_t m = len + 2;   /* unknown names are written as is, braces included */
+    uint64_t svc_name = svc ? strlen(svc->name) : mx->svc_name;
+    uint64_t op_name = mx->op_name;
+
+    if (svc) {
+        op_name = 0;
+        for (uint32_t j = 0; j < svc->nops; j++)
+            op_name = umax(op_name, strlen(svc->ops[j].name));
+    }
+    m = umax(m, attrs_bound(&spec->attrs, k, len));
+    if (svc)
+        m = umax(m, attrs_bound(&svc->attrs, k, len));
+    else
+        for (uint32_t i = 0; i < s->nservices; i++)
+            m = umax(m, attrs_bound(&s->services[i].attrs, k, len));
+    for (uint32_t i = 0; i < s->nmetrics; i++)
+        if (key_is(k, len, s->metrics[i].name))
+            m = umax(m, NUMBER_MAX);
+    if (key_is(k, len, "service") || key_is(k, len, "service.name") ||
+        key_is(k, len, "rpc.service"))
+        m = umax(m, svc_name);
+    if (key_is(k, len, "instance") || key_is(k, len, "service.instance.id") ||
+        key_is(k, len, "k8s.pod.name"))
+        m = umax(m, sizeof(((sx_resource *)0)->instance_id) - 1);
+    if (key_is(k, len, "severity"))
+        m = umax(m, umax(strlen(spec->severity_text), strlen("INFO")));
+    if (key_is(k, len, "incident"))
+        m = umax(m, mx->incidents);
+    if (key_is(k, len, "operation") || key_is(k, len, "rpc.method") ||
+        key_is(k, len, "http.request.method") || key_is(k, len, "http.route"))
+        m = umax(m, op_name);
+    if (key_is(k, len, "duration_ms") || key_is(k, len, "wait_ms"))
+        m = umax(m, NUMBER_MAX);
+    if (key_is(k, len, "status") || key_is(k, len, "http.response.status_code") ||
+        key_is(k, len, "rpc.grpc.status_code"))
+        m = umax(m, STATUS_MAX);
+    if (key_is(k, len, "error.message"))
+        m = umax(m, mx->error_message);
+    if (key_is(k, len, "error.type"))
+        m = umax(m, sizeof(((sx_kv_scratch *)0)->text) - 1);
+    if (key_is(k, len, "trace_id"))
+        m = umax(m, 32);
+    if (key_is(k, len, "span_id"))
+        m = umax(m, 16);
+    if (key_is(k, len, "rpc.system"))
+        m = umax(m, strlen("grpc"));
+    if (key_is(k, len, "db.operation.name"))
+        m = umax(m, mx->db_op);
+    if (key_is(k, len, "db.system.name"))
+        m = umax(m, mx->db_system);
+    if (key_is(k, len, "server.address"))
+        m = umax(m, mx->db_name);
+    return m;
+}
+
+uint64_t sx_walk_body_bound(const sx_scenario *s, const sx_log_spec *spec, int32_t service)
+{
+    const sx_service *svc = service >= 0 ? &s->services[service] : NULL;
+    struct body_maxima mx;
+    const char *p = spec->body;
+    uint64_t n = 0;
+
+    if (!p)
+        return 0;
+    body_maxima(s, &mx);
+    /* The same scan as render_body. */
+    while (*p) {
+        const char *open = strchr(p, '{');
+        if (!open)
+            return n + strlen(p);
+        n += (uint64_t)(open - p);
+        const char *close = strchr(open, '}');
+        if (!close)
+            return n + strlen(open);
+        n += placeholder_bound(s, spec, svc, &mx, open + 1, (size_t)(close - open - 1));
+        p = close + 1;
+    }
+    return n;
+}
+
+static uint64_t logs_bound(const sx_scenario *s, const sx_logs *logs, int32_t svc)
+{
+    uint64_t n = 0;
+
+    for (uint32_t i = 0; i < logs->n; i++)
+        n = sat_add(n, sx_walk_body_bound(s, &logs->v[i], svc));
+    return n;
+}
+
+/* Log text one server span of (svc, op) and everything below it can
+ * render: each log spec of the service, of the operation and of incidents
+ * touching it writes at most once per server span (request_logs,
+ * incident_logs); calls repeat it count x (retries + 1) times. */
+static uint64_t op_log_text(const sx_scenario *s, uint32_t svc, uint32_t op, uint64_t *memo)
+{
+    uint64_t *m = &memo[svc * SX_MAX_OPERATIONS + op];
+    const sx_service *sv = &s->services[svc];
+    const sx_operation *o = &sv->ops[op];
+    uint64_t n;
+
+    if (*m)
+        return *m - 1;
+    n = sat_add(logs_bound(s, &sv->logs, (int32_t)svc), logs_bound(s, &o->logs, (int32_t)svc));
+    for (uint32_t i = 0; i < s->nincidents; i++)
+        for (uint32_t j = 0; j < s->incidents[i].neffects; j++) {
+            const sx_effect *e = &s->incidents[i].effects[j];
+            if (e->kind == SX_EFFECT_TARGET && e->service == (int32_t)svc &&
+                (e->operation < 0 || e->operation == (int32_t)op))
+                n = sat_add(n, logs_bound(s, &e->logs, (int32_t)svc));
+        }
+    for (uint32_t k = 0; k < o->ncalls; k++) {
+        const sx_call *c = &o->calls[k];
+        if (c->service < 0 || c->operation < 0 || s->services[c->service].kind != SX_KIND_SERVICE)
+            continue;
+        uint64_t per = op_log_text(s, (uint32_t)c->service, (uint32_t)c->operation, memo);
+        n = sat_add(n, sat_mul(sat_mul(per, c->count), c->retries + 1u));
+    }
+    *m = sat_add(n, 1);   /* 0 marks "not computed" */
+    return n;
+}
+
+int sx_walk_log_text_bound(const sx_scenario *s, uint64_t *worst, uint32_t *entrypoint)
+{
+    uint64_t *memo = calloc(SX_MAX_SERVICES * SX_MAX_OPERATIONS, sizeof(*memo));
+
+    *worst = 0;
+    *entrypoint = 0;
+    if (!memo)
+        return SX_ENOMEM;
+    for (uint32_t i = 0; i < s->traffic.nentrypoints; i++) {
+        const sx_entrypoint *e = &s->traffic.entrypoints[i];
+        if (e->service < 0 || e->operation < 0)
+            continue;
+        uint64_t n = op_log_text(s, (uint32_t)e->service, (uint32_t)e->operation, memo);
+        if (n > *worst) {
+            *worst = n;
+            *entrypoint = i;
+        }
+    }
+    free(memo);
+    return 0;
+}
+
 static int add_log(sx_walker *w, const sx_log_spec *spec, const char *literal,
                    const struct logctx *lc, int64_t time_ns)
 {

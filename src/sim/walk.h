@@ -41,6 +41,16 @@ typedef struct sx_walker {
 /* Upper bounds per request, for batch sizing; SX_ELIMIT past max_spans. */
 int sx_walk_bounds(const sx_scenario *s, uint64_t max_spans, uint64_t *spans, uint64_t *logs);
 
+/* The longest body render_body can make of spec's template in a log of
+ * `service` (-1: any service): the literal text plus, per placeholder, the
+ * longest value it can stand for. Computed at load time so no run ever
+ * renders more than the limit allows. */
+uint64_t sx_walk_body_bound(const sx_scenario *s, const sx_log_spec *spec, int32_t service);
+
+/* The most log text one request can render (all of it sits in the batch
+ * before any flush), and the entrypoint whose requests can render it. */
+int sx_walk_log_text_bound(const sx_scenario *s, uint64_t *worst, uint32_t *entrypoint);
+
 /* Walks request `seq` of entrypoint `ep` arriving at t seconds. */
 int sx_walk_request(sx_walker *w, uint32_t ep, uint64_t seq, double t);
 

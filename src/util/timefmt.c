@@ -68,7 +68,11 @@ int sx_time_parse(const char *s, int64_t now_ns, int64_t *out_ns)
         const char *why;
         if (sx_parse_duration(s + 1, &ago, &why))
             return SX_EINVAL;
-        *out_ns = now_ns - (int64_t)(ago * 1e9);
+        /* ago is at most SX_DURATION_MAX: the product fits int64. */
+        int64_t t = now_ns - (int64_t)(ago * 1e9);
+        if (t < SX_TIME_MIN_NS || t >= SX_TIME_MAX_NS)
+            return SX_ERANGE;
+        *out_ns = t;
         return 0;
     }
     if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
@@ -78,6 +82,9 @@ int sx_time_parse(const char *s, int64_t now_ns, int64_t *out_ns)
         return SX_EINVAL;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return SX_EINVAL;
+    /* Checked before any arithmetic: year 9999 would wrap int64 ns. */
+    if (y < SX_TIME_MIN_YEAR || y > SX_TIME_MAX_YEAR)
+        return SX_ERANGE;
     p = s + 19;
     if (*p == '.') {
         int64_t scale = 100000000;
@@ -105,7 +112,11 @@ int sx_time_parse(const char *s, int64_t now_ns, int64_t *out_ns)
     if (*p)
         return SX_EINVAL;
     int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
-    *out_ns = secs * 1000000000LL + frac;
+    int64_t t = secs * 1000000000LL + frac;
+    /* 1970-01-01T00:30:00+01:00 is still 1969 in UTC. */
+    if (t < SX_TIME_MIN_NS || t >= SX_TIME_MAX_NS)
+        return SX_ERANGE;
+    *out_ns = t;
     return 0;
 }
 
