@@ -40,7 +40,7 @@ struct sx_delivery {
     int64_t last_ok;            /* when the last attempt succeeded */
     int64_t fail_since;         /* 0, or when the current streak of failures began */
     char fail_what[48];         /* the streak's latest error, for the down line */
-    char fail_detail[160];
+    char fail_detail[320];
     sx_export_stats st;
     char messages[MAX_MESSAGES][128];   /* distinct server messages already printed */
     uint32_t nmessages;

@@ -288,18 +288,21 @@ int sx_cli_exporters_env(sx_cli_exporters *x)
     }
     if (!x->otlp_ca) {
         x->otlp_ca = env2("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE");
-        x->otlp_ca_src = env2_name("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
-                                   "OTEL_EXPORTER_OTLP_CERTIFICATE");
+        if (x->otlp_ca)
+            x->otlp_ca_src = env2_name("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+                                       "OTEL_EXPORTER_OTLP_CERTIFICATE");
     }
     if (!x->otlp_cert) {
         x->otlp_cert = env2("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE");
-        x->otlp_cert_src = env2_name("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
-                                     "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE");
+        if (x->otlp_cert)
+            x->otlp_cert_src = env2_name("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+                                         "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE");
     }
     if (!x->otlp_key) {
         x->otlp_key = env2("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY");
-        x->otlp_key_src = env2_name("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
-                                    "OTEL_EXPORTER_OTLP_CLIENT_KEY");
+        if (x->otlp_key)
+            x->otlp_key_src = env2_name("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+                                        "OTEL_EXPORTER_OTLP_CLIENT_KEY");
     }
     if (x->otlp_insecure < 0 && (v = env2("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE")))
         x->otlp_insecure = strcasecmp(v, "true") == 0;
