@@ -38,7 +38,8 @@ static void http_send(void *ctx, uint32_t lane, const sx_payload *p, const sx_at
     if (sx_http_post(t->conns[lane], t->url[p->sig], body, len, at->timeout_ns, at->cut, resp)) {
         /* No response at all: the spec says retry with backoff. */
         res->outcome = SX_SEND_RETRY;
-        snprintf(res->what, sizeof(res->what), "%s", resp->timed_out ? "timeout" : "connection failed");
+        snprintf(res->what, sizeof(res->what), "%s",
+                 resp->timed_out ? "timeout" : "connection failed");
         snprintf(res->detail, sizeof(res->detail), "%s", resp->error);
         return;
     }

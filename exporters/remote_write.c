@@ -54,7 +54,8 @@ static void rw_send(void *ctx, uint32_t lane, const sx_payload *p, const sx_atte
     if (sx_http_post(e->conns[lane], e->cfg.url, z->data, z->len, at->timeout_ns, at->cut,
                      resp)) {
         res->outcome = SX_SEND_RETRY;
-        snprintf(res->what, sizeof(res->what), "%s", resp->timed_out ? "timeout" : "connection failed");
+        snprintf(res->what, sizeof(res->what), "%s",
+                 resp->timed_out ? "timeout" : "connection failed");
         snprintf(res->detail, sizeof(res->detail), "%s", resp->error);
         return;
     }
