@@ -154,12 +154,13 @@ for KIND in grpc http rw; do
     ep_flags $KIND "$C/ca.pem"
     run_sigsynth "$D" --duration $DURATION "${EP[@]}" "${FAST_FAIL[@]}"
     stop_tls; show "$D"
-    # Over TLS 1.3 the server refuses after the client's side of the handshake: libcurl
-    # reports the "certificate required" alert, gRPC core only that the socket closed.
+    # Over TLS 1.3 the server refuses after the client's side of the handshake, so what the
+    # client sees depends on timing: the "certificate required" alert, an SSL write error, a
+    # reset or a closed socket (gRPC core only ever says the socket closed).
     if [ $KIND = grpc ]; then
         failed "$D" "$KIND mTLS without client cert" "UNAVAILABLE: .*socket closed"
     else
-        failed "$D" "$KIND mTLS without client cert" "alert certificate required"
+        failed "$D" "$KIND mTLS without client cert" "ssl|tls|certificate|reset by peer|not connected|broken pipe"
     fi
 done
 
