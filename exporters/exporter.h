@@ -8,6 +8,8 @@
 #ifndef SX_EXPORTER_H
 #define SX_EXPORTER_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sim/batch.h"
@@ -49,7 +51,18 @@ struct sx_exporter_ops {
 struct sx_exporter {
     const struct sx_exporter_ops *ops;
     unsigned signals;   /* enum sx_signal: what this exporter carries */
+    /* NULL: never down. Else true once the endpoint was declared down:
+     * everything handed over from then on is dropped. Cheap (per event). */
+    bool (*is_down)(const sx_exporter *e);
 };
+
+/* True when there is at least one exporter and every one is down: the
+ * engine stops simulating, since nothing more could be delivered. */
+bool sx_exporters_all_down(sx_exporter *const *ex, size_t n);
+
+/* url without its userinfo ("https://user:pw@host/x" -> "https://host/x"),
+ * for messages: a password in a URL is never printed. */
+void sx_redact_url(const char *url, char *out, size_t size);
 
 /* Records an error kind in stats (first SX_MAX_ERROR_KINDS distinct kinds). */
 void sx_export_stats_error(sx_export_stats *st, const char *what);

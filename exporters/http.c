@@ -17,6 +17,7 @@ struct sx_http_conn {
     struct curl_slist *headers;
     const sx_http_cfg *cfg;
     sx_http_response *resp;     /* during a post */
+    const atomic_int *cut;      /* during a post: abort when nonzero */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -82,6 +83,17 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* libcurl calls this often (at least about once a second, also while it
+ * waits for a silent server), so a cut ends a stuck attempt promptly. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    sx_http_conn *c = ud;
+
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return c->cut && atomic_load(c->cut) ? 1 : 0;
+}
+
 sx_http_conn *sx_http_conn_create(const sx_http_cfg *cfg)
 {
     sx_http_conn *c = calloc(1, sizeof(*c));
@@ -112,9 +124,9 @@ sx_http_conn *sx_http_conn_create(const sx_http_cfg *cfg)
     curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, c);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
-    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS,
-                     (long)(cfg->timeout_ns > 0 ? cfg->timeout_ns / 1000000 : 10000));
-    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
+    curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
     if (cfg->tls.ca_file)
         curl_easy_setopt(c->curl, CURLOPT_CAINFO, cfg->tls.ca_file);
@@ -148,21 +160,33 @@ void sx_http_conn_destroy(sx_http_conn *c)
 }
 
 int sx_http_post(sx_http_conn *c, const char *url, const void *body, size_t len,
-                 sx_http_response *resp)
+                 int64_t timeout_ns, const atomic_int *cut, sx_http_response *resp)
 {
     CURLcode rc;
+    long ms;
 
     resp->status = 0;
     resp->retry_after_ns = 0;
     resp->error[0] = '\0';
+    resp->timed_out = false;
     sx_strbuf_clear(&resp->body);
     c->resp = resp;
+    c->cut = cut;
     c->errbuf[0] = '\0';
+    if (timeout_ns <= 0)
+        timeout_ns = c->cfg->timeout_ns > 0 ? c->cfg->timeout_ns : 10000000000LL;
+    ms = (long)((timeout_ns + 999999) / 1000000);
+    /* One budget for connect + send + answer (the OTLP exporter timeout). */
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, ms);
+    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, ms);
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     rc = curl_easy_perform(c->curl);
     c->resp = NULL;
+    c->cut = NULL;
+    if (rc == CURLE_OPERATION_TIMEDOUT)
+        resp->timed_out = true;   /* the summary counts it as "timeout" */
     if (rc != CURLE_OK) {
         snprintf(resp->error, sizeof(resp->error), "%s",
                  c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));

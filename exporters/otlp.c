@@ -15,12 +15,14 @@ typedef struct otlp_exporter {
     sx_delivery *d;
     sx_group g;
     uint32_t next_lane;
+    char endpoint[256];         /* for messages: no userinfo */
 } otlp_exporter;
 
-static void send_payload(void *ctx, uint32_t lane, const sx_payload *p, sx_send_result *res)
+static void send_payload(void *ctx, uint32_t lane, const sx_payload *p, const sx_attempt *at,
+                         sx_send_result *res)
 {
     otlp_exporter *e = ctx;
-    e->t.send(e->t.ctx, lane, p, res);
+    e->t.send(e->t.ctx, lane, p, at, res);
 }
 
 static uint32_t lane(otlp_exporter *e)
@@ -37,8 +39,9 @@ static int submit_range(otlp_exporter *e, const sx_run *r, const sx_batch *b, in
         sx_payload *p = sx_delivery_get(e->d, lane(e));
         int rc;
         if (!p) {
-            sx_delivery_count_drop(e->d, sig, to - from, "stopped");
-            continue;
+            /* Stopped or down: the rest of the batch is not even encoded. */
+            sx_delivery_count_drop(e->d, sig, n - from, sx_delivery_closed(e->d));
+            break;
         }
         for (;;) {
             rc = sig == SX_IDX_SPANS ? sx_otlp_pb_traces(&e->g, r, b, from, to, &p->body)
@@ -84,7 +87,7 @@ static int otlp_submit_metrics(sx_exporter *base, const sx_run *r, const sx_metr
         return 0;
     p = sx_delivery_get(e->d, lane(e));
     if (!p) {
-        sx_delivery_count_drop(e->d, SX_IDX_POINTS, points, "stopped");
+        sx_delivery_count_drop(e->d, SX_IDX_POINTS, points, sx_delivery_closed(e->d));
         return 0;
     }
     p->sig = SX_IDX_POINTS;
@@ -108,6 +111,11 @@ static int otlp_flush(sx_exporter *base, int64_t deadline_ns)
 static void otlp_stats(const sx_exporter *base, sx_export_stats *out)
 {
     sx_delivery_stats(((const otlp_exporter *)base)->d, out);
+}
+
+static bool otlp_is_down(const sx_exporter *base)
+{
+    return sx_delivery_down(((const otlp_exporter *)base)->d);
 }
 
 static void otlp_destroy(sx_exporter *base)
@@ -146,8 +154,17 @@ int sx_otlp_exporter_create(const sx_otlp_cfg *cfg, sx_exporter **out, char *err
     if (!e->cfg.delivery.lanes)
         e->cfg.delivery.lanes = 2;
     e->cfg.delivery.name = cfg->grpc ? "otlp-grpc" : "otlp-http";
+    e->cfg.delivery.request_timeout_ns = cfg->timeout_ns > 0 ? cfg->timeout_ns : 10000000000LL;
+    sx_redact_url(cfg->endpoint ? cfg->endpoint
+                  : cfg->signal_endpoint[0] ? cfg->signal_endpoint[0]
+                  : cfg->signal_endpoint[1] ? cfg->signal_endpoint[1]
+                  : cfg->signal_endpoint[2] ? cfg->signal_endpoint[2]
+                  : cfg->grpc ? "localhost:4317" : "http://localhost:4318",
+                  e->endpoint, sizeof(e->endpoint));
+    e->cfg.delivery.endpoint = e->endpoint;
     e->base.ops = cfg->grpc ? &grpc_ops : &http_ops;
     e->base.signals = cfg->signals;
+    e->base.is_down = otlp_is_down;
     sx_group_init(&e->g);
     rc = cfg->grpc ? sx_otlp_grpc_transport(&e->cfg, &e->t, err, errlen)
                    : sx_otlp_http_transport(&e->cfg, &e->t, err, errlen);

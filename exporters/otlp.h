@@ -27,7 +27,8 @@ typedef struct sx_otlp_cfg {
 /* A transport: created per exporter, send() called from lane threads. */
 typedef struct sx_otlp_transport {
     void *ctx;
-    void (*send)(void *ctx, uint32_t lane, const sx_payload *p, sx_send_result *res);
+    void (*send)(void *ctx, uint32_t lane, const sx_payload *p, const sx_attempt *at,
+                 sx_send_result *res);
     void (*destroy)(void *ctx);
 } sx_otlp_transport;
 

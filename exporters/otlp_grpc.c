@@ -124,7 +124,8 @@ static int on_status(void *ud, uint32_t field, const unsigned char *v, size_t n)
     return 0;
 }
 
-static void grpc_send(void *ctx, uint32_t lane, const sx_payload *p, sx_send_result *res)
+static void grpc_send(void *ctx, uint32_t lane, const sx_payload *p, const sx_attempt *at,
+                      sx_send_result *res)
 {
     grpc_tx *t = ctx;
     grpc_completion_queue *cq = t->cq[lane];
@@ -133,8 +134,11 @@ static void grpc_send(void *ctx, uint32_t lane, const sx_payload *p, sx_send_res
     grpc_status_code status = GRPC_STATUS_UNKNOWN;
     grpc_slice details = grpc_empty_slice();
     grpc_op ops[6];
-    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
-                                         gpr_time_from_nanos(t->timeout_ns, GPR_TIMESPAN));
+    /* The call deadline bounds connect + send + answer of this attempt. */
+    int64_t timeout = at->timeout_ns > 0 ? at->timeout_ns : t->timeout_ns;
+    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                         gpr_time_from_nanos(timeout, GPR_TIMESPAN));
+    bool cancelled = false;
     /* The payload outlives the call (we wait for it), so no copy. */
     grpc_slice body = grpc_slice_new(p->body.data, p->body.len, noop_free);
 
@@ -163,7 +167,19 @@ static void grpc_send(void *ctx, uint32_t lane, const sx_payload *p, sx_send_res
         snprintf(res->what, sizeof(res->what), "call failed");
         goto out;
     }
-    grpc_completion_queue_pluck(cq, (void *)call, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    /* Wait in short steps so a cut (flush deadline, endpoint down) cancels
+     * the call instead of waiting for its deadline. */
+    for (;;) {
+        gpr_timespec step = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                         gpr_time_from_millis(100, GPR_TIMESPAN));
+        grpc_event ev = grpc_completion_queue_pluck(cq, (void *)call, step, NULL);
+        if (ev.type == GRPC_OP_COMPLETE)
+            break;
+        if (!cancelled && at->cut && atomic_load(at->cut)) {
+            grpc_call_cancel_with_status(call, GRPC_STATUS_CANCELLED, "cut by sigsynth", NULL);
+            cancelled = true;
+        }
+    }
 
     if (status == GRPC_STATUS_OK) {
         res->outcome = SX_SEND_OK;

@@ -18,7 +18,8 @@ typedef struct http_transport {
     sx_http_response *resp;     /* per lane */
 } http_transport;
 
-static void http_send(void *ctx, uint32_t lane, const sx_payload *p, sx_send_result *res)
+static void http_send(void *ctx, uint32_t lane, const sx_payload *p, const sx_attempt *at,
+                      sx_send_result *res)
 {
     http_transport *t = ctx;
     const void *body = p->body.data;
@@ -34,10 +35,11 @@ static void http_send(void *ctx, uint32_t lane, const sx_payload *p, sx_send_res
         body = t->zbuf[lane].data;
         len = t->zbuf[lane].len;
     }
-    if (sx_http_post(t->conns[lane], t->url[p->sig], body, len, resp)) {
+    if (sx_http_post(t->conns[lane], t->url[p->sig], body, len, at->timeout_ns, at->cut, resp)) {
         /* No response at all: the spec says retry with backoff. */
         res->outcome = SX_SEND_RETRY;
-        snprintf(res->what, sizeof(res->what), "connection failed");
+        snprintf(res->what, sizeof(res->what), "%s",
+                 resp->timed_out ? "timeout" : "connection failed");
         snprintf(res->detail, sizeof(res->detail), "%s", resp->error);
         return;
     }

@@ -32,9 +32,11 @@ typedef struct rw_exporter {
     const sx_metrics *last_metrics;
     int64_t last_ms;
     bool stale_sent;
+    char endpoint[256];         /* the URL without userinfo, for messages */
 } rw_exporter;
 
-static void rw_send(void *ctx, uint32_t lane, const sx_payload *p, sx_send_result *res)
+static void rw_send(void *ctx, uint32_t lane, const sx_payload *p, const sx_attempt *at,
+                    sx_send_result *res)
 {
     rw_exporter *e = ctx;
     sx_strbuf *z = &e->zbuf[lane];
@@ -49,9 +51,11 @@ static void rw_send(void *ctx, uint32_t lane, const sx_payload *p, sx_send_resul
         return;
     }
     z->len = clen;
-    if (sx_http_post(e->conns[lane], e->cfg.url, z->data, z->len, resp)) {
+    if (sx_http_post(e->conns[lane], e->cfg.url, z->data, z->len, at->timeout_ns, at->cut,
+                     resp)) {
         res->outcome = SX_SEND_RETRY;
-        snprintf(res->what, sizeof(res->what), "connection failed");
+        snprintf(res->what, sizeof(res->what), "%s",
+                 resp->timed_out ? "timeout" : "connection failed");
         snprintf(res->detail, sizeof(res->detail), "%s", resp->error);
         return;
     }
@@ -104,7 +108,7 @@ static void put(rw_exporter *e, const sx_run *r, const sx_series *se, uint32_t k
     if (e->open[lane] && e->open_samples[lane] + n > e->cfg.max_samples)
         lane_flush(e, lane);
     if (!(p = lane_payload(e, lane))) {
-        sx_delivery_count_drop(e->d, SX_IDX_POINTS, n, "stopped");
+        sx_delivery_count_drop(e->d, SX_IDX_POINTS, n, sx_delivery_closed(e->d));
         return;
     }
     if (se)
@@ -180,6 +184,11 @@ static void rw_stats(const sx_exporter *base, sx_export_stats *out)
     sx_delivery_stats(((const rw_exporter *)base)->d, out);
 }
 
+static bool rw_is_down(const sx_exporter *base)
+{
+    return sx_delivery_down(((const rw_exporter *)base)->d);
+}
+
 static void rw_destroy(sx_exporter *base)
 {
     rw_exporter *e = (rw_exporter *)base;
@@ -235,8 +244,12 @@ int sx_rw_exporter_create(const sx_rw_cfg *cfg, sx_exporter **out, char *err, si
     if (!e->cfg.delivery.lanes)
         e->cfg.delivery.lanes = 4;
     e->cfg.delivery.name = "remote-write";
+    e->cfg.delivery.request_timeout_ns = cfg->timeout_ns > 0 ? cfg->timeout_ns : 30000000000LL;
+    sx_redact_url(cfg->url, e->endpoint, sizeof(e->endpoint));
+    e->cfg.delivery.endpoint = e->endpoint;
     e->base.ops = &rw_ops;
     e->base.signals = SX_SIG_METRICS;
+    e->base.is_down = rw_is_down;
     if (strncmp(cfg->url, "http://", 7) != 0 && strncmp(cfg->url, "https://", 8) != 0) {
         snprintf(err, errlen, "remote-write URL must start with http:// or https://");
         rw_destroy(&e->base);

@@ -24,7 +24,11 @@ void sx_cli_exporters_init(sx_cli_exporters *x)
     x->rw_timeout = 30;
     x->shutdown_timeout = 10;
     x->retry_max_time = 60;
+    x->give_up_after = 30;
     x->synthetic_label = "synthetic";
+    x->otlp_ca_src = "--otlp-ca";
+    x->otlp_cert_src = "--otlp-client-cert";
+    x->otlp_key_src = "--otlp-client-key";
 }
 
 void sx_cli_exporters_fini(sx_cli_exporters *x)
@@ -218,6 +222,12 @@ int sx_cli_exporter_flag(sx_cli_exporters *x, const char *f, const char *v)
         return duration_flag(f, v, &x->shutdown_timeout);
     } else if (strcmp(f, "--retry-max-time") == 0) {
         return duration_flag(f, v, &x->retry_max_time);
+    } else if (strcmp(f, "--give-up-after") == 0) {
+        const char *why;
+        if (strcmp(v, "0") == 0)
+            x->give_up_after = 0;
+        else if (sx_parse_duration(v, &x->give_up_after, &why) || x->give_up_after < 0)
+            return bad(f, "expected a duration like 30s, or 0 for never");
     } else {
         return 0;
     }
@@ -279,6 +289,13 @@ static const char *env2(const char *signal_var, const char *generic_var)
     return v && *v ? v : NULL;
 }
 
+/* Which of the two variables env2 took its value from. */
+static const char *env2_name(const char *signal_var, const char *generic_var)
+{
+    const char *v = getenv(signal_var);
+    return v && *v ? signal_var : generic_var;
+}
+
 int sx_cli_exporters_env(sx_cli_exporters *x)
 {
     static const char *const sig_ep[3] = { "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
@@ -313,12 +330,24 @@ int sx_cli_exporters_env(sx_cli_exporters *x)
             return bad("OTEL_EXPORTER_OTLP_TIMEOUT", "expected milliseconds");
         x->otlp_timeout = (double)ms / 1000.0;
     }
-    if (!x->otlp_ca)
+    if (!x->otlp_ca) {
         x->otlp_ca = env2("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE");
-    if (!x->otlp_cert)
+        if (x->otlp_ca)
+            x->otlp_ca_src = env2_name("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+                                       "OTEL_EXPORTER_OTLP_CERTIFICATE");
+    }
+    if (!x->otlp_cert) {
         x->otlp_cert = env2("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE");
-    if (!x->otlp_key)
+        if (x->otlp_cert)
+            x->otlp_cert_src = env2_name("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+                                         "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE");
+    }
+    if (!x->otlp_key) {
         x->otlp_key = env2("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY");
+        if (x->otlp_key)
+            x->otlp_key_src = env2_name("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+                                        "OTEL_EXPORTER_OTLP_CLIENT_KEY");
+    }
     if (x->otlp_insecure < 0 && (v = env2("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE")))
         x->otlp_insecure = strcasecmp(v, "true") == 0;
     if ((v = getenv("OTEL_RESOURCE_ATTRIBUTES")) && *v) {
@@ -440,6 +469,101 @@ static int check_endpoints(const sx_cli_exporters *x)
     return 0;
 }
 
+/* A TLS file must be readable and PEM of the right kind; checked at start-up
+ * because libcurl would only find out on the first request, and then retry
+ * and drop everything. want: "CERTIFICATE" or "PRIVATE KEY". */
+static int check_pem(const char *src, const char *path, const char *want)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0;
+    int rc = -1;
+
+    if (!f) {
+        fprintf(stderr, "sigsynth run: %s %s: cannot read: %s\n", src, path, strerror(errno));
+        return -1;
+    }
+    enum { MAX_PEM = 1 << 20 };
+    if (!(buf = malloc(MAX_PEM + 1))) {
+        fprintf(stderr, "sigsynth run: %s %s: out of memory\n", src, path);
+        goto out;
+    }
+    n = fread(buf, 1, MAX_PEM, f);
+    if (ferror(f)) {
+        fprintf(stderr, "sigsynth run: %s %s: cannot read: %s\n", src, path, strerror(errno));
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] == '\0')
+            buf[i] = ' ';   /* DER or other binary: still searchable, and not PEM */
+    buf[n] = '\0';
+    /* "-----BEGIN CERTIFICATE-----", "-----BEGIN EC PRIVATE KEY-----", ... */
+    bool ok = false;
+    for (const char *p = strstr(buf, "-----BEGIN "); p && !ok; p = strstr(p + 1, "-----BEGIN ")) {
+        const char *eol = strstr(p + 11, "-----");
+        size_t wl = strlen(want);
+        ok = eol && (size_t)(eol - (p + 11)) >= wl && strncmp(eol - wl, want, wl) == 0 &&
+             strstr(eol, "-----END ") != NULL;
+    }
+    if (!ok) {
+        fprintf(stderr, "sigsynth run: %s %s: not a PEM %s file\n", src, path,
+                strcmp(want, "CERTIFICATE") == 0 ? "certificate" : "private key");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+static int check_tls(const char *ca_src, const char *ca, const char *cert_src, const char *cert,
+                     const char *key_src, const char *key)
+{
+    if (cert && !key) {
+        fprintf(stderr, "sigsynth run: %s needs %s too (mTLS takes a certificate and its key)\n",
+                cert_src, key_src);
+        return -1;
+    }
+    if (key && !cert) {
+        fprintf(stderr, "sigsynth run: %s needs %s too (mTLS takes a certificate and its key)\n",
+                key_src, cert_src);
+        return -1;
+    }
+    if (ca && check_pem(ca_src, ca, "CERTIFICATE"))
+        return -1;
+    if (cert && check_pem(cert_src, cert, "CERTIFICATE"))
+        return -1;
+    if (key && check_pem(key_src, key, "PRIVATE KEY"))
+        return -1;
+    return 0;
+}
+
+/* Everything about the network exporters' flags that can be checked
+ * without sending anything. */
+static int validate(const sx_cli_exporters *x, bool otlp)
+{
+    if (otlp && check_tls(x->otlp_ca_src, x->otlp_ca, x->otlp_cert_src, x->otlp_cert,
+                          x->otlp_key_src, x->otlp_key))
+        return -1;
+    if (!x->rw_url)
+        return 0;
+    if (check_tls("--remote-write-ca", x->rw_ca, "--remote-write-client-cert", x->rw_cert,
+                  "--remote-write-client-key", x->rw_key))
+        return -1;
+    if (x->rw_bearer_file && x->rw_basic_user) {
+        fprintf(stderr, "sigsynth run: remote-write takes a bearer token or basic auth, "
+                        "not both\n");
+        return -1;
+    }
+    if (x->rw_basic_user && !x->rw_basic_password_file) {
+        fprintf(stderr, "sigsynth run: --remote-write-basic-auth-user needs "
+                        "--remote-write-basic-auth-password-file\n");
+        return -1;
+    }
+    return 0;
+}
+
 int sx_cli_exporters_create(sx_cli_exporters *x, bool live, volatile int *interrupt,
                             sx_exporter **ex, size_t max, size_t *n)
 {
@@ -452,24 +576,23 @@ int sx_cli_exporters_create(sx_cli_exporters *x, bool live, volatile int *interr
         .retry_initial_ns = 250000000LL,
         .retry_max_ns = 5000000000LL,
         .retry_budget_ns = (int64_t)(x->retry_max_time * 1e9),
+        .give_up_after_ns = (int64_t)(x->give_up_after * 1e9),
         .interrupt = interrupt,
     };
-    bool any_network = x->otlp_endpoint || x->otlp_signal_endpoint[0] ||
-                       x->otlp_signal_endpoint[1] || x->otlp_signal_endpoint[2] || x->rw_url;
+    bool otlp = x->otlp_endpoint || x->otlp_signal_endpoint[0] || x->otlp_signal_endpoint[1] ||
+                x->otlp_signal_endpoint[2];
+    bool any_network = otlp || x->rw_url;
+    sx_exporter *net[2] = { NULL, NULL }, *file = NULL;
+    size_t nnet = 0;
 
     *n = 0;
     if (check_endpoints(x))
         return -1;
-    if (x->output || !any_network) {
-        if (sx_file_exporter_create(x->output ? x->output : "sigsynth-out", x->file_signals, live,
-                                    &ex[*n], err, sizeof(err))) {
-            fprintf(stderr, "sigsynth run: %s\n", err);
-            return -1;
-        }
-        (*n)++;
-    }
-    if ((x->otlp_endpoint || x->otlp_signal_endpoint[0] || x->otlp_signal_endpoint[1] ||
-         x->otlp_signal_endpoint[2]) && *n < max) {
+    /* The file exporter truncates its files: it comes last, after every
+     * other exporter exists, so a usage error leaves old output alone. */
+    if (validate(x, otlp))
+        return -1;
+    if (otlp) {
         sx_otlp_cfg oc = {
             .endpoint = x->otlp_endpoint,
             .grpc = x->otlp_protocol && strcmp(x->otlp_protocol, "grpc") == 0,
@@ -486,13 +609,13 @@ int sx_cli_exporters_create(sx_cli_exporters *x, bool live, volatile int *interr
         };
         for (int i = 0; i < 3; i++)
             oc.signal_endpoint[i] = x->otlp_signal_endpoint[i];
-        if (sx_otlp_exporter_create(&oc, &ex[*n], err, sizeof(err))) {
+        if (sx_otlp_exporter_create(&oc, &net[nnet], err, sizeof(err))) {
             fprintf(stderr, "sigsynth run: otlp: %s\n", err[0] ? err : "cannot start");
-            return -1;
+            goto fail;
         }
-        (*n)++;
+        nnet++;
     }
-    if (x->rw_url && *n < max) {
+    if (x->rw_url) {
         sx_rw_cfg rc = {
             .url = x->rw_url,
             .headers = x->rw_headers,
@@ -505,32 +628,36 @@ int sx_cli_exporters_create(sx_cli_exporters *x, bool live, volatile int *interr
             .delivery = dcfg,
         };
         rc.delivery.lanes = x->rw_concurrency ? x->rw_concurrency : 4;
-        if (x->rw_bearer_file && x->rw_basic_user) {
-            fprintf(stderr, "sigsynth run: remote-write takes a bearer token or basic auth, "
-                            "not both\n");
-            return -1;
-        }
-        if (x->rw_basic_user && !x->rw_basic_password_file) {
-            fprintf(stderr, "sigsynth run: --remote-write-basic-auth-user needs "
-                            "--remote-write-basic-auth-password-file\n");
-            return -1;
-        }
         if (x->rw_bearer_file && !(x->rw_secret = read_secret(x->rw_bearer_file, "bearer token")))
-            return -1;
+            goto fail;
         if (x->rw_basic_password_file &&
             !(x->rw_secret = read_secret(x->rw_basic_password_file, "password")))
-            return -1;
+            goto fail;
         if (x->rw_bearer_file)
             rc.bearer_token = x->rw_secret;
         else
             rc.basic_password = x->rw_secret;
-        if (sx_rw_exporter_create(&rc, &ex[*n], err, sizeof(err))) {
+        if (sx_rw_exporter_create(&rc, &net[nnet], err, sizeof(err))) {
             fprintf(stderr, "sigsynth run: remote-write: %s\n", err[0] ? err : "cannot start");
-            return -1;
+            goto fail;
         }
-        (*n)++;
+        nnet++;
     }
+    if ((x->output || !any_network) &&
+        sx_file_exporter_create(x->output ? x->output : "sigsynth-out", x->file_signals, live,
+                                &file, err, sizeof(err))) {
+        fprintf(stderr, "sigsynth run: %s\n", err);
+        goto fail;
+    }
+    if (file && *n < max)
+        ex[(*n)++] = file;
+    for (size_t i = 0; i < nnet && *n < max; i++)
+        ex[(*n)++] = net[i];
     return 0;
+fail:
+    for (size_t i = 0; i < nnet; i++)
+        net[i]->ops->destroy(net[i]);
+    return -1;
 }
 
 void sx_cli_exporters_help(void)
@@ -540,7 +667,7 @@ void sx_cli_exporters_help(void)
          "  --otlp-protocol P          grpc | http/protobuf (default http/protobuf)\n"
          "  --otlp-header K=V          extra header / gRPC metadata (repeatable; never printed)\n"
          "  --otlp-compression C       gzip | none (default none)\n"
-         "  --otlp-timeout D           per request (default 10s)\n"
+         "  --otlp-timeout D           one attempt: connect + send + answer (default 10s)\n"
          "  --otlp-ca FILE             CA bundle (default: system roots)\n"
          "  --otlp-client-cert FILE, --otlp-client-key FILE   mTLS\n"
          "  --otlp-insecure true       gRPC without TLS for a host:port endpoint\n"
@@ -560,7 +687,11 @@ void sx_cli_exporters_help(void)
          "  --queue-size N             requests queued per lane (default 16)\n"
          "  --on-full block|drop-oldest  default: block in backfill, drop-oldest in live\n"
          "  --retry-max-time D         give up retrying a request after D (default 60s)\n"
-         "  --shutdown-timeout D       time to deliver what is queued at the end (default 10s)\n"
+         "  --shutdown-timeout D       time to deliver what is queued at the end (default 10s);\n"
+         "                             attempts still running then are cut\n"
+         "  --give-up-after D          an endpoint whose every request failed for D is down:\n"
+         "                             the rest is dropped and the run ends, exit 1\n"
+         "                             (default 30s, 0 = never)\n"
          "  --allow-drops              exit 0 even if something was dropped\n"
          "environment: OTEL_EXPORTER_OTLP_ENDPOINT (and _TRACES_/_METRICS_/_LOGS_ENDPOINT for\n"
          "  OTLP/HTTP), OTEL_EXPORTER_OTLP_{PROTOCOL,HEADERS,COMPRESSION,TIMEOUT,CERTIFICATE,\n"

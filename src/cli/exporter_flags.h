@@ -26,6 +26,7 @@ typedef struct sx_cli_exporters {
     const char *otlp_compression;
     double otlp_timeout;            /* seconds */
     const char *otlp_ca, *otlp_cert, *otlp_key;
+    const char *otlp_ca_src, *otlp_cert_src, *otlp_key_src;   /* flag or variable, for messages */
     int otlp_insecure;              /* -1 unset */
     unsigned otlp_signals;
     uint32_t otlp_max_batch;
@@ -49,6 +50,7 @@ typedef struct sx_cli_exporters {
     const char *on_full;            /* "block" | "drop-oldest" */
     double shutdown_timeout;
     double retry_max_time;
+    double give_up_after;           /* seconds; 0 = never declare an endpoint down */
     bool allow_drops;
     /* OTEL_RESOURCE_ATTRIBUTES */
     sx_attr resource_attrs[32];
@@ -67,7 +69,9 @@ int sx_cli_exporter_flag(sx_cli_exporters *x, const char *flag, const char *valu
 int sx_cli_exporters_env(sx_cli_exporters *x);
 
 /* Creates every configured exporter (file when asked for, or when nothing
- * else is). live: drop-oldest default. Returns 0 or prints and returns -1. */
+ * else is). live: drop-oldest default. Returns 0 or prints and returns -1.
+ * Everything that can be wrong with the flags (TLS files, auth, URLs) is
+ * checked before the file exporter opens, and so truncates, any file. */
 int sx_cli_exporters_create(sx_cli_exporters *x, bool live, volatile int *interrupt,
                             sx_exporter **ex, size_t max, size_t *n);
 

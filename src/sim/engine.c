@@ -263,7 +263,8 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
     }
 
     for (;;) {
-        if (stop && *stop) {
+        /* Ctrl-C, or every exporter is down: nothing more could be delivered. */
+        if ((stop && *stop) || sx_exporters_all_down(ex, nex)) {
             res->interrupted = true;
             break;
         }

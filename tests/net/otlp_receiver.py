@@ -25,10 +25,23 @@ Faults (--fault):
   400                HTTP: every request -> 400 with a text/plain body
   429-retry-after-1  HTTP: first request overall -> 429 + "Retry-After: 1", then 200
   unavailable-x2     gRPC: first 2 calls overall -> UNAVAILABLE, then OK
+  http-CODE          HTTP: every request -> CODE (e.g. http-401, http-404, http-413, http-503)
+  429-retry-after-date  HTTP: first request -> 429 + Retry-After as an HTTP-date 2 s ahead
+  flap-S             HTTP: 503 while int(t / S) is odd, t = seconds since the first request
+  503-for-S          HTTP: 503 for the first S seconds after the first request, then 200
+  partial            HTTP and gRPC: every answer OK with partial_success rejecting 1 item
+  malformed-200      HTTP: 200 with a body that is not protobuf
+  huge-200           HTTP: 200 with an 8 MiB body
+  huge-503x3         HTTP: first 3 requests -> 503 with a 1 MiB text body
+  grpc-unavailable   gRPC: every call -> UNAVAILABLE
+  grpc-slow-x2       gRPC: first 2 calls sleep 3 s before answering OK (client deadline: shorter)
+  grpc-exhausted-x2  gRPC: first 2 calls -> RESOURCE_EXHAUSTED without RetryInfo
+  grpc-exhausted-retryinfo-x2  gRPC: first 2 calls -> RESOURCE_EXHAUSTED + RetryInfo 1 s
 Payloads of faulted requests are parsed (so the request list shows what they
 held) but not counted as received.
 """
 import argparse
+import email.utils
 import gzip
 import hashlib
 import http.server
@@ -223,6 +236,45 @@ class Receiver:
             self.state.errors.append(text)
 
 
+def pb_varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def pb_bytes(field, b):
+    return pb_varint(field << 3 | 2) + pb_varint(len(b)) + b
+
+
+def pb_uint(field, v):
+    return pb_varint(field << 3) + pb_varint(v)
+
+
+def partial_success_body(rejected, message):
+    """Export*ServiceResponse{partial_success{rejected_* = 1, error_message = 2}}: the same
+    field numbers for traces, logs and metrics."""
+    return pb_bytes(1, pb_uint(1, rejected) + pb_bytes(2, message.encode()))
+
+
+def retry_info_status(code, message, delay_s):
+    """google.rpc.Status{code, message, details: [Any{RetryInfo{retry_delay{seconds}}}]}."""
+    retry_info = pb_bytes(1, pb_uint(1, delay_s))
+    any_ = pb_bytes(1, b"type.googleapis.com/google.rpc.RetryInfo") + pb_bytes(2, retry_info)
+    return pb_uint(1, code) + pb_bytes(2, message.encode()) + pb_bytes(3, any_)
+
+
+def first_request_time(state, t):
+    with state.lock:
+        if getattr(state, "t_first", None) is None:
+            state.t_first = t
+        return t - state.t_first
+
+
 def summarize(parsed):
     if parsed is None:
         return {}
@@ -308,6 +360,26 @@ def make_http_handler(recv, state):
                 code, fbody, ctype = 400, FAULT_400_BODY.encode(), "text/plain"
             elif fault == "429-retry-after-1" and nth == 1:
                 code, fbody, ctype, extra = 429, b"slow down (test fault)", "text/plain", {"Retry-After": "1"}
+            elif fault == "429-retry-after-date" and nth == 1:
+                when = email.utils.formatdate(time.time() + 2, usegmt=True)
+                code, fbody, ctype, extra = 429, b"slow down (test fault)", "text/plain", {"Retry-After": when}
+            elif fault.startswith("http-"):
+                code, fbody, ctype = int(fault[5:]), ("test fault: HTTP %s" % fault[5:]).encode(), "text/plain"
+            elif fault.startswith("flap-"):
+                since = first_request_time(state, t)
+                if int(since / float(fault[5:])) % 2 == 1:
+                    code, fbody, ctype = 503, b"flapping (test fault)", "text/plain"
+            elif fault.startswith("503-for-"):
+                if first_request_time(state, t) < float(fault[8:]):
+                    code, fbody, ctype = 503, b"down for a while (test fault)", "text/plain"
+            elif fault == "partial":
+                fbody = partial_success_body(1, "test fault: 1 item rejected")
+            elif fault == "malformed-200":
+                fbody = b"\xff\xff\xff\xff not protobuf"
+            elif fault == "huge-200":
+                fbody = b"\x00" * (8 << 20)
+            elif fault == "huge-503x3" and nth <= 3:
+                code, fbody, ctype = 503, b"E" * (1 << 20), "text/plain"
             entry["status"] = code
             if code == 200:
                 recv.commit(sig, parsed)
@@ -344,15 +416,35 @@ def make_grpc_server(recv, state, port, max_recv_mib):
                 recv.error("grpc %s: %s" % (sig, e))
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, "cannot decode: %s" % e)
             entry.update(sha256=hashlib.sha256(request_bytes).hexdigest(), items=summarize(parsed))
-            if state.fault == "unavailable-x2" and nth <= 2:
+            fault = state.fault
+            if (fault == "unavailable-x2" and nth <= 2) or fault == "grpc-unavailable":
                 entry["status"] = "UNAVAILABLE"
                 with state.lock:
                     state.counts["requests_faulted"] += 1
                 recv.record(entry)
                 context.abort(grpc.StatusCode.UNAVAILABLE, "test fault: unavailable")
+            if fault.startswith("grpc-exhausted") and nth <= 2:
+                entry["status"] = "RESOURCE_EXHAUSTED"
+                with state.lock:
+                    state.counts["requests_faulted"] += 1
+                recv.record(entry)
+                if fault == "grpc-exhausted-retryinfo-x2":
+                    context.set_trailing_metadata((("grpc-status-details-bin",
+                                                    retry_info_status(8, "test fault: slow down", 1)),))
+                context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "test fault: resource exhausted")
+            if fault == "grpc-slow-x2" and nth <= 2:
+                time.sleep(3)
+                if not context.is_active():
+                    entry["status"] = "client gave up"
+                    with state.lock:
+                        state.counts["requests_faulted"] += 1
+                    recv.record(entry)
+                    return b""
             entry["status"] = "OK"
             recv.commit(sig, parsed)
             recv.record(entry)
+            if fault == "partial":
+                return partial_success_body(1, "test fault: 1 item rejected")
             return b""  # empty Export*ServiceResponse
         return export
 
@@ -433,8 +525,8 @@ def main():
     ap.add_argument("--http-port", type=int, default=0)
     ap.add_argument("--report", required=True)
     ap.add_argument("--ready-file")
-    ap.add_argument("--fault", choices=["none", "503x3", "400", "429-retry-after-1", "unavailable-x2"],
-                    default="none")
+    ap.add_argument("--fault", default="none",
+                    help="none, 503x3, 400, 429-retry-after-1, unavailable-x2 and the others above")
     ap.add_argument("--grpc-relay", action="store_true",
                     help="put a byte-counting TCP relay on the gRPC port (report: grpc_wire_bytes_in)")
     ap.add_argument("--proto-dir", default=os.path.normpath(os.path.join(here, "..", "..", "proto")))
