@@ -124,6 +124,17 @@ static int on_status(void *ud, uint32_t field, const unsigned char *v, size_t n)
     return 0;
 }
 
+bool sx_grpc_status_retry_delay(const void *bin, size_t len, int64_t *delay_ns)
+{
+    struct retry_scan rs = { 0, false, false, 0, 0 };
+    const unsigned char *v = bin;
+
+    each_len_field(v, v + len, on_status, &rs);
+    if (rs.found)
+        *delay_ns = rs.delay_ns;
+    return rs.found;
+}
+
 static void grpc_send(void *ctx, uint32_t lane, const sx_payload *p, sx_send_result *res)
 {
     grpc_tx *t = ctx;
@@ -188,15 +199,13 @@ static void grpc_send(void *ctx, uint32_t lane, const sx_payload *p, sx_send_res
              (unsigned)status < 17 ? code_names[status] : "UNKNOWN");
     snprintf(res->detail, sizeof(res->detail), "%.*s", (int)GRPC_SLICE_LENGTH(details),
              (const char *)GRPC_SLICE_START_PTR(details));
-    struct retry_scan rs = { 0, false, false, 0, 0 };
+    bool retry_info = false;
     for (size_t i = 0; i < trailing.count; i++) {
-        if (grpc_slice_str_cmp(trailing.metadata[i].key, "grpc-status-details-bin") == 0) {
-            const unsigned char *v = GRPC_SLICE_START_PTR(trailing.metadata[i].value);
-            each_len_field(v, v + GRPC_SLICE_LENGTH(trailing.metadata[i].value), on_status, &rs);
-        }
+        if (grpc_slice_str_cmp(trailing.metadata[i].key, "grpc-status-details-bin") == 0)
+            retry_info |= sx_grpc_status_retry_delay(
+                GRPC_SLICE_START_PTR(trailing.metadata[i].value),
+                GRPC_SLICE_LENGTH(trailing.metadata[i].value), &res->retry_after_ns);
     }
-    if (rs.found)
-        res->retry_after_ns = rs.delay_ns;
     switch (status) {
     case GRPC_STATUS_CANCELLED:
     case GRPC_STATUS_DEADLINE_EXCEEDED:
@@ -207,7 +216,7 @@ static void grpc_send(void *ctx, uint32_t lane, const sx_payload *p, sx_send_res
         res->outcome = SX_SEND_RETRY;
         break;
     case GRPC_STATUS_RESOURCE_EXHAUSTED:
-        res->outcome = rs.found ? SX_SEND_RETRY : SX_SEND_DROP;
+        res->outcome = retry_info ? SX_SEND_RETRY : SX_SEND_DROP;
         break;
     default:
         res->outcome = SX_SEND_DROP;
