@@ -108,7 +108,12 @@ static int on_any(void *ud, uint32_t field, const unsigned char *v, size_t n)
         rs->secs = rs->nanos = 0;
         if (each_len_field(v, v + n, on_retry_info, rs) == 0) {
             rs->found = true;
-            rs->delay_ns = rs->secs * 1000000000LL + rs->nanos;
+            /* A negative or absurd (a day or more) delay is not honoured, and
+             * seconds * 1e9 must not overflow. */
+            rs->delay_ns = rs->secs >= 0 && rs->secs < 86400 && rs->nanos >= 0 &&
+                                   rs->nanos < 1000000000
+                               ? rs->secs * 1000000000LL + rs->nanos
+                               : 0;
         }
     }
     return 0;
