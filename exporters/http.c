@@ -51,7 +51,8 @@ int64_t sx_parse_retry_after(const char *v)
     if (when == -1)
         return 0;
     time_t now = time(NULL);
-    return when > now ? (int64_t)(when - now) * 1000000000LL : 0;
+    /* the bound of delta seconds: a far date must not overflow the ns count */
+    return when > now && when - now < 86400 ? (int64_t)(when - now) * 1000000000LL : 0;
 }
 
 static size_t on_header(char *buf, size_t size, size_t n, void *ud)
