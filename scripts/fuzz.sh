@@ -85,10 +85,12 @@ run_one() {
     mkdir -p "$dir/corpus" "$art"
     cp "$root/tests/fuzz/corpus/$t/"* "$dir/corpus/" 2>/dev/null
     # -timeout: one input; -rss_limit_mb: the whole process (the machine is shared).
+    local dict=()
+    [ -f "$root/tests/fuzz/$t.dict" ] && dict=(-dict="$root/tests/fuzz/$t.dict")
     # An outer bound too, in case libFuzzer itself wedges.
     timeout -k 10 $((seconds + 120)) "$build/tests/fuzz_$t" -max_total_time="$seconds" \
-        -timeout=10 -rss_limit_mb=1024 -max_len="$(max_len "$t")" -print_final_stats=1 \
-        -artifact_prefix="$art/" "$dir/corpus" >"$dir/log" 2>&1 &
+        -timeout=25 -rss_limit_mb=1024 -max_len="$(max_len "$t")" -print_final_stats=1 \
+        "${dict[@]}" -artifact_prefix="$art/" "$dir/corpus" >"$dir/log" 2>&1 &
     echo $! >"$dir/pid"
     wait $!
     echo $? >"$dir/rc"
@@ -118,8 +120,8 @@ for t in "${targets[@]}"; do
     result=ok
     if [ "$rc" != 0 ]; then
         fail=1
-        kind=$(grep -oE 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer): [a-z-]+|runtime error: .*|ERROR: libFuzzer: [a-z -]+' \
-               "$dir/log" | head -1)
+        # crash, sanitizer report, leak, timeout or out-of-memory: the first report line
+        kind=$(grep -oE '(ERROR: |runtime error: ).*' "$dir/log" | head -1 | cut -c1-100)
         repro=$(sed -n "s/.*Test unit written to \(.*\)/\1/p" "$dir/log" | tail -1)
         result="FAILED (rc $rc): ${kind:-see log}"
         cp "$dir/log" "$build/fuzz-artifacts/$t/last.log"
