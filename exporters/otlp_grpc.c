@@ -108,12 +108,14 @@ static int on_any(void *ud, uint32_t field, const unsigned char *v, size_t n)
         rs->secs = rs->nanos = 0;
         if (each_len_field(v, v + n, on_retry_info, rs) == 0) {
             rs->found = true;
-            /* A negative or absurd (a day or more) delay is not honoured, and
-             * seconds * 1e9 must not overflow. */
-            rs->delay_ns = rs->secs >= 0 && rs->secs < 86400 && rs->nanos >= 0 &&
-                                   rs->nanos < 1000000000
-                               ? rs->secs * 1000000000LL + rs->nanos
-                               : 0;
+            /* At most a day (past any retry budget), never negative: seconds * 1e9
+             * must not overflow. */
+            if (rs->secs < 0 || rs->nanos < 0 || rs->nanos >= 1000000000)
+                rs->delay_ns = 0;
+            else if (rs->secs >= 86400)
+                rs->delay_ns = 86400 * 1000000000LL;
+            else
+                rs->delay_ns = rs->secs * 1000000000LL + rs->nanos;
         }
     }
     return 0;

@@ -11,8 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!sx_grpc_status_retry_delay(data, size, &delay)) {
         if (delay != -12345)
             abort();    /* no RetryInfo: the delay is left alone */
-    } else if (delay < 0 || delay >= 86400 * 1000000000LL) {
-        abort();        /* honoured waits are within [0, 1 day) */
+    } else if (delay < 0 || delay > 86400 * 1000000000LL) {
+        abort();        /* honoured waits are within [0, 1 day] */
     }
     return 0;
 }

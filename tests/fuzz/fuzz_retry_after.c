@@ -11,8 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     v[strcspn(v, "\r\n")] = '\0';
     int64_t ns = sx_parse_retry_after(v);
-    if (ns < 0 || ns >= 86400 * 1000000000LL)
-        abort();    /* a wait is within [0, 1 day) */
+    if (ns < 0 || ns > 86400 * 1000000000LL)
+        abort();    /* a wait is within [0, 1 day] */
     free(v);
     return 0;
 }
