@@ -52,7 +52,10 @@ int64_t sx_parse_retry_after(const char *v)
     if (when == -1)
         return 0;
     time_t now = time(NULL);
-    return when > now ? (int64_t)(when - now) * 1000000000LL : 0;
+    if (when <= now)
+        return 0;
+    /* At most a day (past any retry budget): a far date must not overflow the ns count. */
+    return (int64_t)(when - now < 86400 ? when - now : 86400) * 1000000000LL;
 }
 
 static size_t on_header(char *buf, size_t size, size_t n, void *ud)

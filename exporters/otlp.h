@@ -42,4 +42,8 @@ int sx_otlp_exporter_create(const sx_otlp_cfg *cfg, sx_exporter **out, char *err
 int sx_otlp_parse_partial(const void *body, size_t len, uint64_t *rejected, char *msg,
                           size_t msglen);
 
+/* Reads the RetryInfo delay from a google.rpc.Status (grpc-status-details-bin);
+ * sets *delay_ns and returns true when there is one. */
+bool sx_grpc_status_retry_delay(const void *bin, size_t len, int64_t *delay_ns);
+
 #endif

@@ -108,7 +108,14 @@ static int on_any(void *ud, uint32_t field, const unsigned char *v, size_t n)
         rs->secs = rs->nanos = 0;
         if (each_len_field(v, v + n, on_retry_info, rs) == 0) {
             rs->found = true;
-            rs->delay_ns = rs->secs * 1000000000LL + rs->nanos;
+            /* At most a day (past any retry budget), never negative: seconds * 1e9
+             * must not overflow. */
+            if (rs->secs < 0 || rs->nanos < 0 || rs->nanos >= 1000000000)
+                rs->delay_ns = 0;
+            else if (rs->secs >= 86400)
+                rs->delay_ns = 86400 * 1000000000LL;
+            else
+                rs->delay_ns = rs->secs * 1000000000LL + rs->nanos;
         }
     }
     return 0;
@@ -122,6 +129,17 @@ static int on_status(void *ud, uint32_t field, const unsigned char *v, size_t n)
         return each_len_field(v, v + n, on_any, rs);
     }
     return 0;
+}
+
+bool sx_grpc_status_retry_delay(const void *bin, size_t len, int64_t *delay_ns)
+{
+    struct retry_scan rs = { 0, false, false, 0, 0 };
+    const unsigned char *v = bin;
+
+    each_len_field(v, v + len, on_status, &rs);
+    if (rs.found)
+        *delay_ns = rs.delay_ns;
+    return rs.found;
 }
 
 static void grpc_send(void *ctx, uint32_t lane, const sx_payload *p, const sx_attempt *at,
@@ -204,15 +222,13 @@ static void grpc_send(void *ctx, uint32_t lane, const sx_payload *p, const sx_at
              (unsigned)status < 17 ? code_names[status] : "UNKNOWN");
     snprintf(res->detail, sizeof(res->detail), "%.*s", (int)GRPC_SLICE_LENGTH(details),
              (const char *)GRPC_SLICE_START_PTR(details));
-    struct retry_scan rs = { 0, false, false, 0, 0 };
+    bool retry_info = false;
     for (size_t i = 0; i < trailing.count; i++) {
-        if (grpc_slice_str_cmp(trailing.metadata[i].key, "grpc-status-details-bin") == 0) {
-            const unsigned char *v = GRPC_SLICE_START_PTR(trailing.metadata[i].value);
-            each_len_field(v, v + GRPC_SLICE_LENGTH(trailing.metadata[i].value), on_status, &rs);
-        }
+        if (grpc_slice_str_cmp(trailing.metadata[i].key, "grpc-status-details-bin") == 0)
+            retry_info |= sx_grpc_status_retry_delay(
+                GRPC_SLICE_START_PTR(trailing.metadata[i].value),
+                GRPC_SLICE_LENGTH(trailing.metadata[i].value), &res->retry_after_ns);
     }
-    if (rs.found)
-        res->retry_after_ns = rs.delay_ns;
     switch (status) {
     case GRPC_STATUS_CANCELLED:
     case GRPC_STATUS_DEADLINE_EXCEEDED:
@@ -223,7 +239,7 @@ static void grpc_send(void *ctx, uint32_t lane, const sx_payload *p, const sx_at
         res->outcome = SX_SEND_RETRY;
         break;
     case GRPC_STATUS_RESOURCE_EXHAUSTED:
-        res->outcome = rs.found ? SX_SEND_RETRY : SX_SEND_DROP;
+        res->outcome = retry_info ? SX_SEND_RETRY : SX_SEND_DROP;
         break;
     default:
         res->outcome = SX_SEND_DROP;

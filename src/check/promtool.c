@@ -301,6 +301,41 @@ out:
     return rc;
 }
 
+/* Parse: `expr: "ALERTS", time: 1m30s,` then `got:` lines with samples. */
+int sx_promtool_parse_report(char *report, double eval_step, sx_timeline *t, bool *seen_failure)
+{
+    uint32_t step = UINT32_MAX;
+    int rc;
+
+    for (char *line = report; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        char *tp = strstr(line, "expr: \"ALERTS\", time: ");
+        if (tp) {
+            char tm[64];
+            double secs;
+            const char *why;
+            tp += strlen("expr: \"ALERTS\", time: ");
+            snprintf(tm, sizeof(tm), "%.*s", (int)strcspn(tp, ", "), tp);
+            step = sx_parse_duration(tm, &secs, &why) == 0
+                       ? (uint32_t)llround(secs / eval_step)
+                       : UINT32_MAX;
+            *seen_failure = true;
+        } else if (strstr(line, "alertname: ") && strstr(line, "time: ")) {
+            step = UINT32_MAX;
+        } else if (step != UINT32_MAX) {
+            /* Several samples share a line: "{...} 1E+00, {...} 1E+00". */
+            for (char *p = strstr(line, "{__name__=\"ALERTS\""); p;
+                 p = strstr(p + 1, "{__name__=\"ALERTS\""))
+                if ((rc = parse_alert_line(p, t, step)) != 0)
+                    return rc;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return 0;
+}
+
 int sx_promtool_alerts(const sx_capture *c, char **rule_files, int nrules, double eval_step,
                        double timeout, const char *dir, sx_timeline *t, char *err,
                        size_t errlen)
@@ -371,35 +406,9 @@ int sx_promtool_alerts(const sx_capture *c, char **rule_files, int nrules, doubl
         goto out;
     }
     sx_timeline_init(t, eval_step, nevals, duration);
-    /* Parse: `expr: "ALERTS", time: 1m30s,` then `got:` lines with samples. */
-    uint32_t step = UINT32_MAX;
     bool seen_failure = false;
-    for (char *line = out.data; line && *line;) {
-        char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        char *tp = strstr(line, "expr: \"ALERTS\", time: ");
-        if (tp) {
-            char tm[64];
-            double secs;
-            const char *why;
-            tp += strlen("expr: \"ALERTS\", time: ");
-            snprintf(tm, sizeof(tm), "%.*s", (int)strcspn(tp, ", "), tp);
-            step = sx_parse_duration(tm, &secs, &why) == 0
-                       ? (uint32_t)llround(secs / eval_step)
-                       : UINT32_MAX;
-            seen_failure = true;
-        } else if (strstr(line, "alertname: ") && strstr(line, "time: ")) {
-            step = UINT32_MAX;
-        } else if (step != UINT32_MAX) {
-            /* Several samples share a line: "{...} 1E+00, {...} 1E+00". */
-            for (char *p = strstr(line, "{__name__=\"ALERTS\""); p;
-                 p = strstr(p + 1, "{__name__=\"ALERTS\""))
-                if ((rc = parse_alert_line(p, t, step)) != 0)
-                    goto out;
-        }
-        line = nl ? nl + 1 : NULL;
-    }
+    if ((rc = sx_promtool_parse_report(out.data, eval_step, t, &seen_failure)) != 0)
+        goto out;
     if (WEXITSTATUS(status) != 0 && !seen_failure) {
         /* promtool failed for another reason: show its words. */
         snprintf(err, errlen, "promtool test rules failed:\n%.*s", 1500,

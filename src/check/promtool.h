@@ -28,4 +28,8 @@ int sx_promtool_alerts(const sx_capture *c, char **rule_files, int nrules, doubl
                        double timeout, const char *dir, sx_timeline *t, char *err,
                        size_t errlen);
 
+/* Reads the failure report of `promtool test rules` (report is modified)
+ * into t; *seen_failure tells whether any ALERTS assertion was reported. */
+int sx_promtool_parse_report(char *report, double eval_step, sx_timeline *t, bool *seen_failure);
+
 #endif

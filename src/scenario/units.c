@@ -288,8 +288,11 @@ int sx_parse_quantity_rate(const char *s, double *out, const char **why)
         return SX_EINVAL;
     /* Reuse the rate parser for the unit: "1/<unit>" gives 1/seconds. */
     char unit[16];
-    if (snprintf(unit, sizeof(unit), "1/%s", slash + 1) >= (int)sizeof(unit) ||
-        sx_parse_rate(unit, &per, why))
+    if (snprintf(unit, sizeof(unit), "1/%s", slash + 1) >= (int)sizeof(unit)) {
+        *why = "unknown rate unit (use /s, /m, /h or /d)";
+        return SX_EINVAL;
+    }
+    if (sx_parse_rate(unit, &per, why))
         return SX_EINVAL;
     *out = q * per;
     return 0;

@@ -1,0 +1,4 @@
+receiver overloaded6
+(type.googleapis.com/google.rpc.RetryInfo
+
+€Êµî

@@ -1,0 +1,3 @@
+9
+(type.googleapis.com/google.rpc.RetryInfo
+ûÿÿÿÿÿÿÿÿ

@@ -1,0 +1,3 @@
+unavailable3
+(type.googleapis.com/google.rpc.RetryInfo
+€åšw

@@ -1,0 +1,2 @@
+
+&"5 spans rejected: invalid trace id

@@ -1,0 +1,2 @@
+
++)warning only: resource attributes dropped

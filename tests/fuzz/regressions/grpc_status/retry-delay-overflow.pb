@@ -1,0 +1,3 @@
+;
+(type.googleapis.com/google.rpc.RetryInfo
+€Ό®Ξ—	ÿ“λά
