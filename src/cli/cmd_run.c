@@ -1,13 +1,17 @@
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/exporter_flags.h"
 #include "cli/verify.h"
 #include "delivery.h"
+#include "cli/progress.h"
 #include "cli/summary.h"
 #include "scenario/scenario.h"
 #include "scenario/units.h"
@@ -15,12 +19,38 @@
 #include "util/err.h"
 #include "util/timefmt.h"
 
+/* The first SIGINT/SIGTERM: its number. The engine and the exporters poll
+ * it and wind down; the run then exits 128 + that number. */
 static volatile sig_atomic_t stop_flag;
+static pthread_t main_thread;
 
+/* Async-signal-safe only (write, _exit, pthread_self/pthread_kill). The
+ * handler runs on the main thread, the only one that writes --output files:
+ * a worker thread that catches the signal passes it on. A write(2) to a
+ * regular file is not cut short by a caught signal, so an immediate exit
+ * from here leaves every output line whole. */
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+    int saved = errno;
+
+    if (!pthread_equal(pthread_self(), main_thread)) {
+        pthread_kill(main_thread, sig);
+        errno = saved;
+        return;
+    }
+    if (stop_flag) {
+        static const char msg[] = "\nsigsynth run: second signal, exiting now (queued data is "
+                                  "lost, no summary)\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        (void)w;
+        _exit(128 + sig);
+    }
+    stop_flag = sig;
+    static const char msg[] = "\nsigsynth run: stopping: flushing what was simulated (signal "
+                              "again to exit at once)\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)w;
+    errno = saved;
 }
 
 void sx_cli_help_run(void)
@@ -40,13 +70,19 @@ void sx_cli_help_run(void)
          "  --metric-interval D     time between metric points (default 15s)\n"
          "  --run-id ID             sigsynth.run_id tag (default: hash of scenario, seed, start)\n"
          "  --shard I/N             walk every N-th request starting at I (default 0/1)\n"
-         "  --quiet                 no end-of-run report on stderr\n"
+         "  --quiet                 no end-of-run report and no progress on stderr\n"
+         "  --progress MODE         auto (default: tty when stderr is a terminal, else off),\n"
+         "                          tty (redrawn line), plain (a line every 10s), off\n"
          "  --verify-prometheus URL watch this Prometheus' alerts during and after the run\n"
          "                          and judge the scenario's expect: (see sigsynth help verify)\n"
          "  --verify-alertmanager URL, --verify-report DIR, --verify-poll D,\n"
          "  --verify-synthetic-only\n");
     sx_cli_exporters_help();
-    puts("\nexit: 0 ok, 1 something was dropped or failed, 2 bad input");
+    puts("\nSIGINT/SIGTERM (Ctrl-C): stop, deliver what was simulated within\n"
+         "--shutdown-timeout (default 10s), write the summary, exit 130/143; a second\n"
+         "signal exits at once.\n\n"
+         "exit: 0 ok, 1 something was dropped or failed, 2 bad input,\n"
+         "      130 interrupted by SIGINT, 143 by SIGTERM");
 }
 
 static int parse_signals(const char *s, unsigned *out)
@@ -92,6 +128,17 @@ int sx_cmd_run(int argc, char **argv)
     const char *verify_prom = NULL, *verify_am = NULL, *verify_report = NULL;
     double verify_poll = 2.0;
     bool verify_synthetic_only = false;
+    enum sx_progress_mode progress_mode = SX_PROGRESS_AUTO;
+
+    /* From here on a signal ends the run in order (exit 130/143), even one
+     * that comes while the scenario loads or the exporters connect. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    main_thread = pthread_self();
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 
     sx_cli_exporters_init(&xf);
     for (int i = 1; i < argc; i++) {
@@ -99,6 +146,16 @@ int sx_cmd_run(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
+            continue;
+        }
+        if (strncmp(a, "--progress=", 11) == 0 || (strcmp(a, "--progress") == 0 && v)) {
+            const char *m = a[10] == '=' ? a + 11 : v;
+            if (a[10] != '=')
+                i++;
+            if (sx_progress_parse(m, &progress_mode)) {
+                sx_cli_exporters_fini(&xf);
+                return usage_error("--progress is auto, tty, plain or off, got '%s'", m);
+            }
             continue;
         }
         if (strcmp(a, "--allow-drops") == 0) {
@@ -217,7 +274,11 @@ int sx_cmd_run(int argc, char **argv)
     size_t nex = 0;
     sx_engine_result res;
     char err[256] = "";
+    sx_progress prog;
     memset(&res, 0, sizeof(res));
+    sx_progress_init(&prog, quiet ? SX_PROGRESS_OFF : progress_mode, "run", s, cfg.duration,
+                     cfg.live);
+
     if ((rc = sx_run_init(&run, s, &cfg)) != 0) {
         fprintf(stderr, "sigsynth run: %s\n", rc == SX_ELIMIT ? "at most 32 incidents per scenario"
                                                               : sx_strerror(rc));
@@ -231,11 +292,6 @@ int sx_cmd_run(int argc, char **argv)
         goto out;
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     sx_verifier verifier;
     bool verifying = false;
     if (verify_prom) {
@@ -250,11 +306,21 @@ int sx_cmd_run(int argc, char **argv)
         }
         verifying = true;
     }
-    rc = sx_engine_run(&run, ex, nex, &stop_flag, &res, err, sizeof(err));
-    /* Deliver what is still queued, within the shutdown budget. */
+    sx_progress_exporters(&prog, ex, nex);
+    sx_engine_hooks hooks = { .stop = &stop_flag, .progress = sx_progress_engine_cb,
+                              .progress_ctx = &prog };
+    rc = sx_engine_run_hooks(&run, ex, nex, &hooks, &res, err, sizeof(err));
+    /* Deliver what is still queued, within the shutdown budget: one
+     * deadline for all exporters, each cutting what is in flight by then
+     * and counting what it could not deliver as dropped. */
     int64_t deadline = sx_monotonic_ns() + (int64_t)(xf.shutdown_timeout * 1e9);
     for (size_t i = 0; i < nex; i++)
         ex[i]->ops->flush(ex[i], deadline);
+    sx_progress_end(&prog);
+    if (stop_flag) {
+        res.interrupted = true;
+        res.signal = stop_flag;
+    }
     if (rc) {
         fprintf(stderr, "sigsynth run: %s\n", err);
         exit_code = SX_EXIT_FAIL;
@@ -278,10 +344,17 @@ int sx_cmd_run(int argc, char **argv)
         /* Alerts resolve after the run: keep watching until the windows close. */
         fprintf(stderr, "sigsynth run: watching alerts until the last expectation's window "
                         "closes (Ctrl-C to stop)\n");
+        sx_progress_init(&prog, quiet ? SX_PROGRESS_OFF : progress_mode, "run", s,
+                         cfg.duration, true);
+        sx_progress_watch(&prog, cfg.start_ns, (double)(verifier.until_ns - cfg.start_ns) * 1e-9,
+                          sx_progress_verifier_polls, &verifier);
         int vrc = sx_cli_verify_finish(&verifier, s, verify_report, (volatile int *)&stop_flag);
         if (vrc && exit_code == SX_EXIT_OK)
             exit_code = vrc;
     }
+    /* Interrupted (also while watching alerts): never 0, whatever else. */
+    if (stop_flag && exit_code != SX_EXIT_USAGE)
+        exit_code = 128 + stop_flag;
 out:
     for (size_t i = 0; i < nex; i++)
         ex[i]->ops->destroy(ex[i]);
