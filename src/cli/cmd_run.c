@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -329,10 +330,22 @@ int sx_cmd_run(int argc, char **argv)
     if (dropped && !xf.allow_drops)
         exit_code = SX_EXIT_FAIL;
     if (summary) {
-        FILE *f = fopen(summary, "w");
+        /* Written aside and renamed into place, so a second signal while it
+         * is written leaves the old file or the whole new one (not for
+         * /dev/stdout and such, which cannot be renamed over). */
+        struct stat sb;
+        char tmp_path[4096];
+        bool aside = (stat(summary, &sb) != 0 || S_ISREG(sb.st_mode)) &&
+                     snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", summary) <
+                         (int)sizeof(tmp_path);
+        FILE *f = fopen(aside ? tmp_path : summary, "w");
         int wrc = f ? sx_summary_write_json(f, &run, &res, ex, nex) : -1;
         if (f && fclose(f))
             wrc = -1;
+        if (aside && f && (wrc || rename(tmp_path, summary) != 0)) {
+            wrc = -1;
+            unlink(tmp_path);
+        }
         if (wrc) {
             fprintf(stderr, "sigsynth run: cannot write %s: %s\n", summary, strerror(errno));
             exit_code = SX_EXIT_FAIL;

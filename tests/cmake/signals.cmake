@@ -6,3 +6,14 @@ add_test(NAME prom_interrupt
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/prom/test_interrupt.py
                  $<TARGET_FILE:sigsynth> ${CMAKE_SOURCE_DIR})
 set_tests_properties(prom_interrupt PROPERTIES LABELS "net;signals" TIMEOUT 300 RUN_SERIAL TRUE)
+
+# --output files stay whole JSON lines when interrupted (also by a second,
+# immediate SIGINT); the summary's counts match the files.
+add_test(NAME cli_interrupt_files
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/scripts/interrupt_files.py
+                 $<TARGET_FILE:sigsynth> ${CMAKE_SOURCE_DIR})
+# The progress display: plain lines, the TTY form under script(1), off by default.
+add_test(NAME cli_progress
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/scripts/progress.py
+                 $<TARGET_FILE:sigsynth> ${CMAKE_SOURCE_DIR})
+set_tests_properties(cli_interrupt_files cli_progress PROPERTIES LABELS "cli;signals" TIMEOUT 300)
