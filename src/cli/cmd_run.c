@@ -354,10 +354,12 @@ int sx_cmd_run(int argc, char **argv)
     if (!quiet && summary)
         fprintf(stderr, "  summary: %s\n", summary);
     if (verifying) {
-        /* Alerts resolve after the run: keep watching until the windows close. */
-        fprintf(stderr, "sigsynth run: watching alerts until the last expectation's window "
-                        "closes (Ctrl-C to stop)\n");
-        sx_progress_init(&prog, quiet ? SX_PROGRESS_OFF : progress_mode, "run", s,
+        /* Alerts resolve after the run: keep watching until the windows close
+         * (not after a signal: then judge what was seen so far). */
+        if (!stop_flag)
+            fprintf(stderr, "sigsynth run: watching alerts until the last expectation's "
+                            "window closes (Ctrl-C to stop)\n");
+        sx_progress_init(&prog, quiet || stop_flag ? SX_PROGRESS_OFF : progress_mode, "run", s,
                          cfg.duration, true);
         sx_progress_watch(&prog, cfg.start_ns, (double)(verifier.until_ns - cfg.start_ns) * 1e-9,
                           sx_progress_verifier_polls, &verifier);
