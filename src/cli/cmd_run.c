@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -24,6 +26,39 @@
  * it and wind down; the run then exits 128 + that number. */
 static volatile sig_atomic_t stop_flag;
 static pthread_t main_thread;
+/* Set once the shutdown budget after the signal is spent: the exporters stop
+ * waiting for queue space then (and count what they could not queue). Until
+ * then the last collection and the stale markers wait for room like any
+ * other data, so an interrupted run into a healthy receiver drops nothing. */
+static volatile int give_up;
+
+/* Starts the shutdown clock when the signal comes; sets give_up when
+ * --shutdown-timeout has passed since. */
+struct watchdog {
+    pthread_t thread;
+    double timeout;
+    _Atomic bool done;
+    _Atomic int64_t deadline_ns;    /* CLOCK_MONOTONIC; 0 = no signal yet */
+    bool started;
+};
+
+static void *watchdog_main(void *arg)
+{
+    struct watchdog *w = arg;
+
+    while (!atomic_load(&w->done)) {
+        int64_t now = sx_monotonic_ns(), deadline = atomic_load(&w->deadline_ns);
+        if (stop_flag && !deadline)
+            atomic_store(&w->deadline_ns, now + (int64_t)(w->timeout * 1e9));
+        else if (deadline && now >= deadline) {
+            give_up = 1;
+            break;
+        }
+        struct timespec ts = { 0, 20000000 };
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
 
 /* Async-signal-safe only (write, _exit, pthread_self/pthread_kill). The
  * handler runs on the main thread, the only one that writes --output files:
@@ -287,7 +322,7 @@ int sx_cmd_run(int argc, char **argv)
         goto out;
     }
     if (sx_counts_init(&res.counts) ||
-        sx_cli_exporters_create(&xf, cfg.live, (volatile int *)&stop_flag, ex,
+        sx_cli_exporters_create(&xf, cfg.live, &give_up, ex,
                                 sizeof(ex) / sizeof(*ex), &nex)) {
         exit_code = SX_EXIT_USAGE;
         goto out;
@@ -307,16 +342,34 @@ int sx_cmd_run(int argc, char **argv)
         }
         verifying = true;
     }
+    struct watchdog wd = { .timeout = xf.shutdown_timeout };
+    wd.started = pthread_create(&wd.thread, NULL, watchdog_main, &wd) == 0;
+    if (!wd.started)
+        give_up = 1;   /* no budget clock: stop waiting at once, as before */
     sx_progress_exporters(&prog, ex, nex);
     sx_engine_hooks hooks = { .stop = &stop_flag, .progress = sx_progress_engine_cb,
                               .progress_ctx = &prog };
     rc = sx_engine_run_hooks(&run, ex, nex, &hooks, &res, err, sizeof(err));
     /* Deliver what is still queued, within the shutdown budget: one
-     * deadline for all exporters, each cutting what is in flight by then
-     * and counting what it could not deliver as dropped. */
+     * deadline for all exporters (counted from the signal if there was
+     * one), each cutting what is in flight by then and counting what it
+     * could not deliver as dropped. */
     int64_t deadline = sx_monotonic_ns() + (int64_t)(xf.shutdown_timeout * 1e9);
+    if (stop_flag && wd.started) {
+        int64_t at;
+        while (!(at = atomic_load(&wd.deadline_ns)) && !give_up) {
+            struct timespec ts = { 0, 5000000 };   /* the watchdog sees the signal */
+            nanosleep(&ts, NULL);
+        }
+        if (at)
+            deadline = at;
+    }
     for (size_t i = 0; i < nex; i++)
         ex[i]->ops->flush(ex[i], deadline);
+    if (wd.started) {
+        atomic_store(&wd.done, true);
+        pthread_join(wd.thread, NULL);
+    }
     sx_progress_end(&prog);
     if (stop_flag) {
         res.interrupted = true;
