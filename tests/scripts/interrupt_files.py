@@ -14,6 +14,7 @@ SX_INTERRUPT_SEED makes the random moments repeatable.
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -162,6 +163,36 @@ try:
                       rnd.uniform(1.2, 2.5), rnd.uniform(0.0, 0.003)))
     for plan in plans:
         trial(*plan)
+
+    # A file that cannot grow (RLIMIT_FSIZE, SIGXFSZ ignored: a write stops
+    # part-way with EFBIG, as on a full disk): cut back to its last whole
+    # line, the rest counted as dropped, exit 1.
+    out = os.path.join(tmp, "full")
+    summary = os.path.join(tmp, "full.json")
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20 << 20, 20 << 20))
+    p = subprocess.run([BIN, "run", SCEN, "--seed", "42", "--duration", "3m", "--output", out,
+                        "--summary", summary, "--progress=off"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, preexec_fn=limit, timeout=120)
+    n, spans, logs, bad = read_lines(os.path.join(out, "traces.jsonl"))
+    check("size limit: exit 1", p.returncode == 1, "exit %d" % p.returncode)
+    check("size limit: traces.jsonl is whole lines", bad is None and n > 0,
+          "%d lines, %d bytes%s" % (n, os.path.getsize(os.path.join(out, "traces.jsonl")),
+                                    "; " + bad if bad else ""))
+    try:
+        d = json.load(open(summary))
+        fx = d["exporters"][0]
+        check("size limit: delivered = spans in the file, the rest dropped",
+              fx["delivered"]["spans"] == spans and fx["dropped"]["spans"] > 0 and
+              fx["generated"]["spans"] == fx["delivered"]["spans"] + fx["dropped"]["spans"] and
+              any(k.startswith("write: ") for k in fx["errors"]),
+              "delivered %d, in file %d, dropped %d, errors %s" %
+              (fx["delivered"]["spans"], spans, fx["dropped"]["spans"], fx["errors"]))
+    except (OSError, ValueError, KeyError, IndexError) as e:
+        check("size limit: summary is written", False, str(e))
+    shutil.rmtree(out, ignore_errors=True)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 print("%d passed, %d failed (seed %d)" % (passed, failed, SEED))
