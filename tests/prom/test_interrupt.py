@@ -221,6 +221,28 @@ for i, (scen, sg) in enumerate([(SPARSE, signal.SIGTERM), (SPARSE, signal.SIGINT
 run("live-verify", FLAGSHIP, ["--mode", "live", "--duration", "1m", "--metric-interval", "1s",
                               "--signals", "metrics", "--verify-prometheus", url,
                               "--verify-poll", "0.5s"], [signal.SIGTERM], rnd.uniform(1.2, 3.0))
+# A signal while `run --verify-prometheus` watches the alerts after a
+# complete (3 s) live timeline: the run's summary is complete, the exit 130.
+summ = os.path.join(tmp, "watch.json")
+p = subprocess.Popen([BIN, "run", FLAGSHIP, "--mode", "live", "--duration", "3s", "--signals",
+                      "metrics", "--remote-write-url", write_url, "--summary", summ,
+                      "--progress=off", "--verify-prometheus", url, "--verify-poll", "0.5s"],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wait_handlers(p)
+time.sleep(5.0)
+early = p.poll()
+p.send_signal(signal.SIGINT)
+try:
+    err = p.communicate(timeout=30)[1].decode()
+except subprocess.TimeoutExpired:
+    p.kill()
+    err = p.communicate()[1].decode()
+d = json.load(open(summ)) if os.path.exists(summ) else {}
+check("verify-watch: SIGINT while watching alerts exits 130",
+      early is None and p.returncode == 130 and "watching alerts" in err and
+      d.get("interrupted") is False,
+      "exit %s, summary interrupted=%s" % (p.returncode, d.get("interrupted")))
+
 # A dead receiver: the signal still ends the run within --shutdown-timeout
 # (5 s here), everything counted as dropped.
 t0 = time.time()
