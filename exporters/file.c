@@ -28,7 +28,7 @@ typedef struct file_exporter {
     off_t size[SX_NSIG];        /* bytes of whole lines written */
     bool regular[SX_NSIG];      /* a regular file (not /dev/full, a FIFO...): can be cut back */
     char *path[SX_NSIG];
-    bool flush_each;
+    bool flush_each;            /* live: implied, every line is written at once anyway */
     sx_strbuf buf;
     sx_group enc;
     sx_export_stats st;
