@@ -17,3 +17,13 @@ add_test(NAME cli_progress
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/scripts/progress.py
                  $<TARGET_FILE:sigsynth> ${CMAKE_SOURCE_DIR})
 set_tests_properties(cli_interrupt_files cli_progress PROPERTIES LABELS "cli;signals" TIMEOUT 300)
+
+# The engine's interrupt path without timing luck: the stop flag set from
+# inside the k-th collection or batch, for every k; collections strictly
+# later in ms, stale markers once. In every build (ASan/UBSan see it too).
+add_executable(engine_interrupt scripts/engine_interrupt.c)
+target_link_libraries(engine_interrupt PRIVATE sxcore)
+add_test(NAME engine_interrupt
+         COMMAND engine_interrupt ${CMAKE_CURRENT_SOURCE_DIR}/prom/interrupt-sparse.yaml
+                 ${CMAKE_SOURCE_DIR}/scenarios/checkout-db-pool-exhaustion.yaml)
+set_tests_properties(engine_interrupt PROPERTIES LABELS "unit;signals" TIMEOUT 300)
