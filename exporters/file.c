@@ -1,11 +1,21 @@
 /* file exporter: OTLP JSON lines, one Export request per line, in
  * traces.jsonl / metrics.jsonl / logs.jsonl - the OpenTelemetry file
- * exporter's format, so the Collector's otlpjsonfile receiver reads it. */
+ * exporter's format, so the Collector's otlpjsonfile receiver reads it.
+ *
+ * Each line goes to the file in one write(2), without stdio buffering: a
+ * caught signal does not cut a write to a regular file short, so even an
+ * immediate exit from a signal handler (a second Ctrl-C) leaves only whole
+ * lines. A write that fails part-way (disk full) is cut back to the last
+ * whole line. Lines reach the kernel at once, so `tail -f` sees them as
+ * they are written in live mode. */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "exporter.h"
 #include "util/err.h"
@@ -14,13 +24,34 @@
 
 typedef struct file_exporter {
     sx_exporter base;
-    FILE *f[SX_NSIG];
+    int fd[SX_NSIG];            /* -1 = signal not written */
+    off_t size[SX_NSIG];        /* bytes of whole lines written */
+    bool regular[SX_NSIG];      /* a regular file (not /dev/full, a FIFO...): can be cut back */
     char *path[SX_NSIG];
-    bool flush_each;
+    bool flush_each;            /* live: implied, every line is written at once anyway */
     sx_strbuf buf;
     sx_group enc;
     sx_export_stats st;
 } file_exporter;
+
+/* The whole buffer, or -1 with errno (short writes continue). */
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        if (w == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
 
 static int write_out(file_exporter *fe, int sig, uint64_t items)
 {
@@ -28,14 +59,19 @@ static int write_out(file_exporter *fe, int sig, uint64_t items)
     if (!fe->buf.len)
         return 0;
     fe->st.requests++;
-    if (fwrite(fe->buf.data, 1, fe->buf.len, fe->f[sig]) != fe->buf.len ||
-        (fe->flush_each && fflush(fe->f[sig]) != 0)) {
+    if (write_all(fe->fd[sig], fe->buf.data, fe->buf.len) != 0) {
         char what[48];
         snprintf(what, sizeof(what), "write: %s", strerror(errno));
         sx_export_stats_error(&fe->st, what);
         fe->st.dropped[sig] += items;
+        /* Part of the line may be in the file: cut it back, so the next
+         * line (or a reader) starts on a line boundary. */
+        if (fe->regular[sig] && (ftruncate(fe->fd[sig], fe->size[sig]) != 0 ||
+                                 lseek(fe->fd[sig], fe->size[sig], SEEK_SET) < 0))
+            sx_export_stats_error(&fe->st, "truncate failed");
         return 0;   /* counted as dropped; the run goes on and reports it */
     }
+    fe->size[sig] += (off_t)fe->buf.len;
     fe->st.bytes += fe->buf.len;
     fe->st.delivered[sig] += items;
     return 0;
@@ -47,13 +83,13 @@ static int file_submit_batch(sx_exporter *e, const sx_run *r, const sx_batch *b)
     uint64_t n;
     int rc;
 
-    if (fe->f[SX_IDX_SPANS] && b->nspans) {
+    if (fe->fd[SX_IDX_SPANS] >= 0 && b->nspans) {
         sx_strbuf_clear(&fe->buf);
         if ((rc = sx_otlp_json_traces(&fe->enc, r, b, &fe->buf, &n)) != 0)
             return rc;
         write_out(fe, SX_IDX_SPANS, n);
     }
-    if (fe->f[SX_IDX_LOGS] && b->nlogs) {
+    if (fe->fd[SX_IDX_LOGS] >= 0 && b->nlogs) {
         sx_strbuf_clear(&fe->buf);
         if ((rc = sx_otlp_json_logs(&fe->enc, r, b, &fe->buf, &n)) != 0)
             return rc;
@@ -70,7 +106,7 @@ static int file_submit_metrics(sx_exporter *e, const sx_run *r, const sx_metrics
     int rc;
 
     (void)points;
-    if (!fe->f[SX_IDX_POINTS])
+    if (fe->fd[SX_IDX_POINTS] < 0)
         return 0;
     sx_strbuf_clear(&fe->buf);
     if ((rc = sx_otlp_json_metrics(r, m, time_ns, &fe->buf, &n)) != 0)
@@ -82,14 +118,9 @@ static int file_flush(sx_exporter *e, int64_t deadline_ns)
 {
     file_exporter *fe = (file_exporter *)e;
 
+    /* Nothing is buffered here: every line is in the kernel already. */
+    (void)fe;
     (void)deadline_ns;
-    for (int i = 0; i < SX_NSIG; i++) {
-        if (fe->f[i] && fflush(fe->f[i]) != 0) {
-            char what[48];
-            snprintf(what, sizeof(what), "flush: %s", strerror(errno));
-            sx_export_stats_error(&fe->st, what);
-        }
-    }
     return 0;
 }
 
@@ -105,8 +136,8 @@ static void file_destroy(sx_exporter *e)
     if (!fe)
         return;
     for (int i = 0; i < SX_NSIG; i++) {
-        if (fe->f[i])
-            fclose(fe->f[i]);
+        if (fe->fd[i] >= 0)
+            close(fe->fd[i]);
         free(fe->path[i]);
     }
     sx_strbuf_fini(&fe->buf);
@@ -133,6 +164,8 @@ int sx_file_exporter_create(const char *dir, unsigned signals, bool flush_each,
     *out = NULL;
     if (!fe)
         return SX_ENOMEM;
+    for (int i = 0; i < SX_NSIG; i++)
+        fe->fd[i] = -1;
     fe->base.ops = &file_ops;
     fe->base.signals = signals;
     fe->flush_each = flush_each;
@@ -153,12 +186,14 @@ int sx_file_exporter_create(const char *dir, unsigned signals, bool flush_each,
             return SX_ENOMEM;
         }
         snprintf(fe->path[i], len, "%s/%s", dir, names[i]);
-        fe->f[i] = fopen(fe->path[i], "w");
-        if (!fe->f[i]) {
+        fe->fd[i] = open(fe->path[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (fe->fd[i] < 0) {
             snprintf(err, errlen, "cannot write %s: %s", fe->path[i], strerror(errno));
             file_destroy(&fe->base);
             return SX_EIO;
         }
+        struct stat sb;
+        fe->regular[i] = fstat(fe->fd[i], &sb) == 0 && S_ISREG(sb.st_mode);
     }
     *out = &fe->base;
     return 0;

@@ -12,6 +12,7 @@
 #include "check/timeline.h"
 #include "cli/cli.h"
 #include "cli/limit_flags.h"
+#include "cli/progress.h"
 #include "scenario/load_internal.h"
 #include "scenario/scenario.h"
 #include "scenario/units.h"
@@ -34,7 +35,8 @@ void sx_cli_help_check(void)
          "  --metric-interval D    series resolution (default 15s)\n"
          "  --eval-interval D      rule evaluation step (default 15s)\n"
          "  --start T              absolute start, matters for diurnal traffic\n"
-         "                         (default 2026-01-01T00:00:00Z)\n\n"
+         "                         (default 2026-01-01T00:00:00Z)\n"
+         "  --progress MODE        auto (tty when stderr is a terminal), tty, plain, off\n\n"
          "exit: 0 every expectation holds, 1 one fails, 2 bad input (scenario, rules,\n"
          "      promtool missing)");
     sx_cli_limits_help("check");
@@ -160,6 +162,7 @@ int sx_cmd_check(int argc, char **argv)
     bool dir_made = false;
     char err[2048] = "";
     sx_limits lim;
+    enum sx_progress_mode progress_mode = SX_PROGRESS_AUTO;
 
     if ((argc = sx_cli_limit_args(&lim, "check", argc, argv)) < 0)
         return SX_EXIT_USAGE;
@@ -170,6 +173,17 @@ int sx_cmd_check(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--keep") == 0) {
             keep = true;
+            continue;
+        }
+        if (strncmp(a, "--progress=", 11) == 0 || (strcmp(a, "--progress") == 0 && v)) {
+            const char *m = a[10] == '=' ? a + 11 : v;
+            if (a[10] != '=')
+                i++;
+            if (sx_progress_parse(m, &progress_mode)) {
+                fprintf(stderr, "sigsynth check: --progress is auto, tty, plain or off, "
+                                "got '%s'\n", m);
+                return SX_EXIT_USAGE;
+            }
             continue;
         }
         if (a[0] != '-') {
@@ -285,7 +299,11 @@ int sx_cmd_check(int argc, char **argv)
         sx_run_fini(&run);
         goto out;
     }
-    rc = sx_engine_run(&run, &ex, 1, NULL, &res, err, sizeof(err));
+    sx_progress prog;
+    sx_progress_init(&prog, progress_mode, "check", s, cfg.duration, false);
+    sx_engine_hooks hooks = { .progress = sx_progress_engine_cb, .progress_ctx = &prog };
+    rc = sx_engine_run_hooks(&run, &ex, 1, &hooks, &res, err, sizeof(err));
+    sx_progress_end(&prog);
     sx_counts_fini(&res.counts);
     sx_run_fini(&run);
     if (rc) {

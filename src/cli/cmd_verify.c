@@ -7,6 +7,7 @@
 #include "check/timeline.h"
 #include "cli/cli.h"
 #include "cli/limit_flags.h"
+#include "cli/progress.h"
 #include "cli/verify.h"
 #include "scenario/scenario.h"
 #include "scenario/units.h"
@@ -38,7 +39,8 @@ void sx_cli_help_verify(void)
          "  --start T              or the run's start: RFC 3339 or 'now'\n"
          "  --poll D               time between polls (default 2s)\n"
          "  --synthetic-only       ignore alerts without synthetic=\"true\"\n"
-         "  --report DIR           report.md, report.json and timeline.svg\n\n"
+         "  --report DIR           report.md, report.json and timeline.svg\n"
+         "  --progress MODE        auto (tty when stderr is a terminal), tty, plain, off\n\n"
          "exit: 0 every expectation holds, 1 one fails, 2 bad input");
     sx_cli_limits_help("verify");
 }
@@ -78,6 +80,7 @@ int sx_cli_verify_finish(sx_verifier *v, const sx_scenario *s, const char *repor
         return SX_EXIT_FAIL;
     }
     uint32_t failed = sx_verifier_finish(v, verdicts, interrupt);
+    sx_progress_end_active();
     sx_verdicts_print(stdout, s, verdicts, s->nexpects);
     sx_verifier_print_sources(v, stdout);
     exit_code = failed ? SX_EXIT_FAIL : SX_EXIT_OK;
@@ -99,15 +102,21 @@ int sx_cli_verify_finish(sx_verifier *v, const sx_scenario *s, const char *repor
 }
 
 static int verify_run(const sx_scenario *s, const sx_verifier_cfg *cfg, const char *report,
-                      volatile int *interrupt)
+                      volatile int *interrupt, enum sx_progress_mode progress_mode)
 {
     sx_verifier v;
+    sx_progress prog;
 
     if (sx_verifier_start(&v, s, cfg)) {
         fprintf(stderr, "sigsynth verify: cannot start\n");
         return SX_EXIT_FAIL;
     }
-    return sx_cli_verify_finish(&v, s, report, interrupt);
+    sx_progress_init(&prog, progress_mode, "verify", s, cfg->duration, true);
+    sx_progress_watch(&prog, cfg->start_ns, (double)(v.until_ns - cfg->start_ns) * 1e-9,
+                      sx_progress_verifier_polls, &v);
+    int rc = sx_cli_verify_finish(&v, s, report, interrupt);
+    sx_progress_end(&prog);
+    return rc;
 }
 
 int sx_cmd_verify(int argc, char **argv)
@@ -116,11 +125,23 @@ int sx_cmd_verify(int argc, char **argv)
     sx_verifier_cfg cfg = { .poll = 2.0, .synthetic_label = "synthetic" };
     const char *why;
     sx_limits lim;
+    enum sx_progress_mode progress_mode = SX_PROGRESS_AUTO;
 
     if ((argc = sx_cli_limit_args(&lim, "verify", argc, argv)) < 0)
         return SX_EXIT_USAGE;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strncmp(a, "--progress=", 11) == 0 || (strcmp(a, "--progress") == 0 && val)) {
+            const char *m = a[10] == '=' ? a + 11 : val;
+            if (a[10] != '=')
+                i++;
+            if (sx_progress_parse(m, &progress_mode)) {
+                fprintf(stderr, "sigsynth verify: --progress is auto, tty, plain or off, "
+                                "got '%s'\n", m);
+                return SX_EXIT_USAGE;
+            }
+            continue;
+        }
         if (strcmp(a, "--synthetic-only") == 0) {
             cfg.synthetic_only = true;
             continue;
@@ -182,7 +203,7 @@ int sx_cmd_verify(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    int exit_code = verify_run(s, &cfg, report, &verify_stop);
+    int exit_code = verify_run(s, &cfg, report, &verify_stop, progress_mode);
     sx_scenario_destroy(s);
     return exit_code;
 }

@@ -45,7 +45,8 @@ static void usage(FILE *out)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fputs("  help      show help for a command: sigsynth help COMMAND\n\n"
           "options:\n  --help     this text\n  --version  print the version\n\n"
-          "exit codes: 0 ok, 1 a check failed, 2 bad input (flags or files)\n"
+          "exit codes: 0 ok, 1 a check failed, 2 bad input (flags or files),\n"
+          "            130/143 run interrupted by SIGINT/SIGTERM (Ctrl-C)\n"
           "docs: docs/scenario-format.md, docs/latency-model.md\n", out);
 }
 

@@ -1,5 +1,6 @@
 #include "cli/summary.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "util/strbuf.h"
@@ -7,6 +8,11 @@
 #include "wire/json.h"
 
 static const char *const sig_names[SX_NSIG] = { "spans", "logs", "metric_points" };
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal";
+}
 
 static void put_time(sx_strbuf *b, int64_t ns)
 {
@@ -47,6 +53,14 @@ int sx_summary_write_json(FILE *f, const sx_run *r, const sx_engine_result *res,
     sx_strbuf_puts(&b, ",\n  \"end\": ");
     put_time(&b, r->end_ns);
     sx_strbuf_printf(&b, ",\n  \"interrupted\": %s", res->interrupted ? "true" : "false");
+    if (res->interrupted && !res->signal && sx_exporters_all_down(ex, nex))
+        sx_strbuf_puts(&b, ",\n  \"stopped_early\": \"every exporter is down\"");
+    if (res->interrupted && res->signal) {
+        /* Where the timeline stopped: what was simulated up to then. */
+        sx_strbuf_printf(&b, ",\n  \"signal\": \"%s\",\n  \"stopped_at\": ",
+                         signal_name(res->signal));
+        put_time(&b, r->cfg.start_ns + (int64_t)(res->reached * 1e9));
+    }
     sx_strbuf_puts(&b, ",\n  \"incidents\": [");
     for (uint32_t i = 0; i < s->nincidents; i++) {
         const sx_incident *inc = &s->incidents[i];
@@ -172,9 +186,15 @@ uint64_t sx_summary_print(FILE *f, const sx_run *r, const sx_engine_result *res,
     }
     sx_time_format(r->cfg.start_ns, start, sizeof(start));
     sx_time_format(r->end_ns, end, sizeof(end));
+    char intr[48] = "";
+    if (res->interrupted && !res->signal && sx_exporters_all_down(ex, nex))
+        snprintf(intr, sizeof(intr), " (stopped early: every exporter is down)");
+    else if (res->interrupted)
+        snprintf(intr, sizeof(intr), " (interrupted%s%s)", res->signal ? " by " : "",
+                 res->signal ? signal_name(res->signal) : "");
     fprintf(f, "sigsynth: %s run %s, %s .. %s%s: %llu requests, %llu spans (%llu errors), "
                "%llu logs, %llu metric points in %llu series\n",
-            r->s->name, r->run_id, start, end, res->interrupted ? " (interrupted)" : "",
+            r->s->name, r->run_id, start, end, intr,
             (unsigned long long)c->requests, (unsigned long long)c->spans,
             (unsigned long long)c->error_spans, (unsigned long long)c->logs,
             (unsigned long long)c->metric_points, (unsigned long long)res->series);

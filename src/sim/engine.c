@@ -35,7 +35,34 @@ struct engine {
     double last_t;                  /* the latest event processed */
     int64_t wall_offset;            /* live: wall ns - virtual ns */
     sx_engine_result *res;
+    const sx_engine_hooks *h;
+    uint32_t events;                /* since the last progress check */
+    int64_t next_progress_ns;       /* CLOCK_MONOTONIC */
 };
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Progress: records how far the timeline got and, when a report is due,
+ * hands the counters to the callback. Called every few thousand events and
+ * while live mode sleeps, so the clock is read rarely. */
+static void progress(struct engine *e, double t)
+{
+    if (t > e->res->reached)
+        e->res->reached = t;
+    if (!e->h->progress)
+        return;
+    int64_t now = mono_ns();
+    if (now < e->next_progress_ns)
+        return;
+    e->next_progress_ns = now + SX_ENGINE_PROGRESS_NS;
+    e->h->progress(e->h->progress_ctx, e->res, false);
+}
 
 static int64_t wall_ns(void)
 {
@@ -54,6 +81,7 @@ static void pace(struct engine *e, double t, volatile sig_atomic_t *stop)
         int64_t now = wall_ns();
         if (now >= target || (stop && *stop))
             return;
+        progress(e, (double)(now - e->r->cfg.start_ns) * 1e-9);
         int64_t d = target - now;
         if (d > 200000000)
             d = 200000000;   /* wake up often enough to notice a signal */
@@ -139,17 +167,19 @@ static void on_restart(void *ctx, uint32_t resource, double t, const sx_metric *
     sx_walk_background_log(&e->w, NULL, resource, t, body);
 }
 
-static int collect(struct engine *e, double t, double dt)
+/* Collects the metric state at virtual time t (timestamp at, ns) over dt
+ * seconds since the last collection. dt <= 0 never happens on purpose: it
+ * would draw the noisy series anew for a timestamp already sent. */
+static int collect(struct engine *e, double t, double dt, int64_t at)
 {
     int rc;
-    int64_t at = e->r->cfg.start_ns + (int64_t)llround(t * 1e9);
 
     /* The last collection, at the end of the timeline, counts every request
      * (also those still running then); their exemplars are left out, as an
      * exemplar never comes after its point. */
     bool last = t >= e->r->cfg.duration;
     if ((rc = sx_metrics_settle(&e->metrics, e->r, last ? INT64_MAX : at, at)) != 0 ||
-        (rc = sx_metrics_advance(&e->metrics, e->r, t, dt, on_restart, e)) != 0)
+        (dt > 0 && (rc = sx_metrics_advance(&e->metrics, e->r, t, dt, on_restart, e)) != 0))
         return rc;
     if (!(e->r->cfg.signals & SX_SIG_METRICS))
         return 0;
@@ -162,6 +192,7 @@ static int collect(struct engine *e, double t, double dt)
     sx_metrics_collected(&e->metrics);
     e->res->counts.metric_points += points;
     e->res->collections++;
+    e->res->last_collect_ns = at;
     if (at > e->res->last_time_ns)
         e->res->last_time_ns = at;
     return 0;
@@ -203,9 +234,23 @@ static int setup_background(struct engine *e)
     return 0;
 }
 
+static int64_t tick_ns(const sx_run *r, double t)
+{
+    return r->cfg.start_ns + (int64_t)llround(t * 1e9);
+}
+
 int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_atomic_t *stop,
                   sx_engine_result *res, char *err, size_t errlen)
 {
+    sx_engine_hooks h = { .stop = stop };
+
+    return sx_engine_run_hooks(r, ex, nex, &h, res, err, errlen);
+}
+
+int sx_engine_run_hooks(const sx_run *r, sx_exporter **ex, size_t nex, const sx_engine_hooks *h,
+                        sx_engine_result *res, char *err, size_t errlen)
+{
+    volatile sig_atomic_t *stop = h->stop;
     const sx_scenario *s = r->s;
     struct engine e;
     double (*rates)[SX_MAX_OPERATIONS] = NULL;
@@ -222,6 +267,8 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
     e.ex = ex;
     e.nex = nex;
     e.res = res;
+    e.h = h;
+    e.next_progress_ns = mono_ns() + SX_ENGINE_PROGRESS_NS;
     rc = sx_walk_bounds(s, MAX_SPANS_PER_REQUEST, &span_bound, &log_bound);
     if (rc == SX_ELIMIT) {
         snprintf(err, errlen, "one request can produce %llu spans (limit %u): lower call counts "
@@ -287,14 +334,23 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
             t = next_tick;
             if (r->cfg.live)
                 pace(&e, t, stop);
+            if (stop && *stop) {
+                /* Woken by the signal before the tick's time: no collection
+                 * in the future; the final one below covers what ran. */
+                res->interrupted = true;
+                break;
+            }
             if ((rc = flush_batch(&e, r->cfg.live ? wall_ns() : INT64_MAX)) != 0 ||
-                (rc = collect(&e, t, t - last_tick)) != 0)
+                (rc = collect(&e, t, t - last_tick, tick_ns(r, t))) != 0)
                 goto out;
+            progress(&e, t);
             last_tick = t;
             e.last_flush = t;
             if (next_tick >= end)
                 break;
-            next_tick = t + interval < end ? t + interval : end;
+            /* A last step shorter than a millisecond would share the
+             * previous one's remote-write timestamp: merge it into the end. */
+            next_tick = t + interval < end - 0.001 ? t + interval : end;
             e.metrics.next_collect_ns = r->cfg.start_ns + (int64_t)llround(next_tick * 1e9);
             continue;
         }
@@ -302,6 +358,10 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
             break;
         if (r->cfg.live) {
             pace(&e, t, stop);
+            if (stop && *stop) {
+                res->interrupted = true;
+                break;
+            }
             if (t - e.last_flush >= 1.0) {
                 if ((rc = flush_batch(&e, wall_ns())) != 0)
                     goto out;
@@ -320,6 +380,10 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
             }
         }
         e.last_t = t;
+        if (++e.events >= 4096) {
+            e.events = 0;
+            progress(&e, t);
+        }
         if (t_arr <= t_bg) {
             sx_arrivals *a = &e.arr[ai];
             uint64_t seq = a->seq++;
@@ -336,13 +400,24 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
         }
     }
     if (res->interrupted && last_tick < end) {
-        /* Stopped early: still deliver what was simulated. */
-        /* Stamp it at the last moment actually simulated. */
-        double t = last_tick;
-        if (e.last_t > t)
-            t = e.last_t;
-        if ((rc = flush_batch(&e, INT64_MAX)) != 0 || (rc = collect(&e, t, t - last_tick)) != 0)
+        /* Stopped early: still deliver what was simulated, and collect once
+         * more only if something ran after the last collection, stamped at
+         * the last moment simulated. That stamp must be strictly after the
+         * last one sent, at the receivers' resolution (remote-write: ms):
+         * a second sample at one timestamp is a "duplicate sample" (HTTP
+         * 400) in Prometheus, and one before it "out of order". */
+        if ((rc = flush_batch(&e, INT64_MAX)) != 0)
             goto out;
+        if (e.last_t > last_tick) {
+            int64_t at = tick_ns(r, e.last_t);
+            int64_t after = res->last_collect_ns ? (res->last_collect_ns / 1000000 + 1) * 1000000
+                                                 : INT64_MIN;
+            if (at < after)
+                at = after;
+            double t = (double)(at - r->cfg.start_ns) * 1e-9;
+            if ((rc = collect(&e, t, t - last_tick, at)) != 0)
+                goto out;
+        }
     }
     if (r->cfg.live && !res->interrupted) {
         /* Spans still in flight end in the future: wait for them. */
@@ -355,6 +430,10 @@ int sx_engine_run(const sx_run *r, sx_exporter **ex, size_t nex, volatile sig_at
         if (ex[i]->ops->finish)
             rc = ex[i]->ops->finish(ex[i], r, &e.metrics);
     res->series = e.metrics.nseries;
+    if (!res->interrupted)
+        res->reached = end;
+    else if (e.last_t > res->reached)
+        res->reached = e.last_t;
 out:
     if (rc && err[0] == '\0')
         snprintf(err, errlen, "%s", sx_strerror(rc));

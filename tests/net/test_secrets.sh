@@ -333,12 +333,10 @@ inj url_rw "--remote-write-url: the URL holds" -- "${RUN[@]}" --remote-write-url
 inj url_verify "--prometheus: the URL holds" -- verify "$S" --start now --prometheus "http://127.0.0.1:$OK_PORT$INJ"
 inj url_verify_am "--alertmanager: the URL holds" -- verify "$S" --start now --prometheus "http://127.0.0.1:$OK_PORT" \
     --alertmanager "http://127.0.0.1:$OK_PORT$INJ"
-# run --verify-*: the verifier refuses the URL before anything is sent; run
-# itself reports "cannot start the verifier" with exit 1 (its flag parser is
-# not checked here).
+# run --verify-*: refused while the flags are read, before anything is sent.
 sx inj_url_run_verify -- "${RUN[@]}" --output files --verify-prometheus "http://127.0.0.1:$OK_PORT$INJ"
-check "inject run --verify-prometheus: refused (exit 1), nothing echoed" \
-    eval 'rc_is inj_url_run_verify 1 && has inj_url_run_verify "Prometheus URL holds" && clean inj_url_run_verify'
+check "inject run --verify-prometheus: refused (exit 2), nothing echoed" \
+    eval 'rc_is inj_url_run_verify 2 && has inj_url_run_verify "--verify-prometheus: the URL holds" && clean inj_url_run_verify'
 check "injection runs: the OTLP receiver saw no request" eval '[ "$(otlp_requests)" = "$otlp_before" ]'
 check "injection runs: the recorder saw no request" eval '[ "$(lines "$OK_LOG")" = "$ok_before" ]'
 check "no receiver ever saw an injected header" eval '! otlp_saw "\"x-injected\" in h or \"evil\" in json.dumps(r)" && ! grep -qi -e x-injected -e evil "$OK_LOG" "$DENY_LOG"'
