@@ -41,10 +41,16 @@ root_mounts() {
 }
 
 kill_root_procs() {
-  local i pids
+  local i p pids
   for i in $(seq 20); do
     pids=$(root_pids)
     [ -n "$pids" ] || return 0
+    if [ "$i" -eq 1 ]; then
+      # something a stage started outlived it: name it, it may be a test's leak
+      for p in $pids; do
+        say "still running inside the root: pid $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-200)"
+      done
+    fi
     if [ "$i" -le 6 ]; then
       # shellcheck disable=SC2086
       kill -TERM $pids 2>/dev/null || true
@@ -94,6 +100,7 @@ teardown() {
   [ -n "${base:-}" ] && [ -d "$base" ] || return 0
   [ -f "$base/$marker" ] || { say "$base has no $marker: not touching it"; return 1; }
   root=$base/root
+  say "teardown of $root"
   stop_child
   kill_root_procs || ok=0
   unmount_root || ok=0
@@ -104,8 +111,9 @@ teardown() {
     say "NOT removing $base: mounts or processes remain (see above)"
     return 1
   fi
+  say "no mounts left under $base: removing it"
   rm -rf --one-file-system "$base"
-  say "removed $base (no mounts left under it)"
+  say "removed $base"
 }
 
 on_exit() {
