@@ -82,6 +82,7 @@ unmount_root() {
 stop_child() {
   local i
   [ -n "${child:-}" ] || return 0
+  echo "$stage_name $(($(date +%s) - stage_t0)) INTERRUPTED" >>"$timings"
   kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true
   for i in $(seq 20); do
     kill -0 "$child" 2>/dev/null || break
@@ -153,10 +154,11 @@ trap 'exit 143' TERM
 # trap at once (bash defers traps while a foreground child runs); records the
 # time it took.
 run_stage() {
-  local name=$1 t0 rc=0 dt st=ok
+  local rc=0 dt st=ok
+  stage_name=$1
   shift
-  t0=$(date +%s)
-  say "stage $name: start"
+  stage_t0=$(date +%s)
+  say "stage $stage_name: start"
   if [ "$1" = "--log" ]; then
     setsid "${@:3}" </dev/null >>"$2" 2>&1 &
   else
@@ -165,10 +167,10 @@ run_stage() {
   child=$!
   wait "$child" || rc=$?
   child=
-  dt=$(($(date +%s) - t0))
+  dt=$(($(date +%s) - stage_t0))
   [ "$rc" -eq 0 ] || st="FAILED(rc=$rc)"
-  say "stage $name: $st after ${dt} s"
-  echo "$name $dt $st" >>"$timings"
+  say "stage $stage_name: $st after ${dt} s"
+  echo "$stage_name $dt $st" >>"$timings"
   return "$rc"
 }
 
