@@ -174,7 +174,7 @@ run_stage() {
   return "$rc"
 }
 
-commit=$(git -C "$repo" rev-parse --verify HEAD^{commit})
+commit=$(git -C "$repo" rev-parse --verify "HEAD^{commit}")
 mirror=${SX_CI_MIRROR:-$("$here/debian-mirror.sh" bookworm)}
 say "commit $commit, root $root, mirror from this machine's apt sources: $mirror"
 mkdir "$root"
