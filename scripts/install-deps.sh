@@ -3,12 +3,17 @@
 # Idempotent; run as root (or with sudo) on a fresh machine.
 set -euo pipefail
 
+# Everything the build and every test needs on a minimal Debian 12
+# (debootstrap --variant=minbase); CI proves it on such a root (.ci/run).
 packages=(
   build-essential cmake pkg-config git
   libgrpc-dev libcurl4-openssl-dev zlib1g-dev libsnappy-dev libyaml-dev   # run-time libraries
   libcmocka-dev valgrind                                                 # unit tests
   protobuf-compiler prometheus prometheus-alertmanager                   # real peers in tests
+  libprotobuf-dev              # google/protobuf/*.proto that protoc imports (wire goldens, receiver)
   python3 python3-grpcio python3-protobuf curl                           # independent OTLP receiver
+  openssl                      # tests make their own CA and server certificates
+  clang libclang-rt-14-dev     # libFuzzer targets (-DSX_FUZZ=ON): clang and its fuzzer runtime
 )
 
 missing=()
