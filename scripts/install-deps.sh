@@ -14,6 +14,7 @@ packages=(
   python3 python3-grpcio python3-protobuf curl                           # independent OTLP receiver
   openssl                      # tests make their own CA and server certificates
   clang libclang-rt-14-dev     # libFuzzer targets (-DSX_FUZZ=ON): clang and its fuzzer runtime
+  time procps                  # peak-RSS bounds (/usr/bin/time -v), process checks (ps) in tests
 )
 
 missing=()
