@@ -63,7 +63,10 @@ T0=$(date +%s)
 echo; echo "== (a) HTTP 503 x3"
 D=$TMP/a
 start_receiver "$D" --fault 503x3 --grpc-port -1 || check "receiver started" false
-run_sigsynth "$D" --duration $DURATION --otlp-endpoint "http://127.0.0.1:$HTTP_PORT" "${HTTP_ARGS[@]}"
+# A 30 s attempt deadline: this case is about 503s, and a Python receiver on a
+# loaded CI machine once took over the default 10 s to answer (a timeout, not a 503).
+run_sigsynth "$D" --duration $DURATION --otlp-endpoint "http://127.0.0.1:$HTTP_PORT" "${HTTP_ARGS[@]}" \
+    --otlp-timeout 30s
 stop_receiver "$D"
 show "$D"
 no_secret "$D" "(a)"
