@@ -155,6 +155,10 @@ static int flush_batch(struct engine *e, int64_t upto_ns)
         sx_batch tmp = *b;
         *b = *h;
         *h = tmp;
+        /* As roomy as the batch it replaces: a collection may add restart
+         * logs right after this flush, before the loop reserves again. */
+        if (sx_batch_reserve(b, h->span_cap, h->log_cap, h->span_cap, h->log_cap))
+            return SX_ENOMEM;
     }
     return 0;
 }
