@@ -75,7 +75,7 @@ typedef struct sx_logrec {
 typedef struct sx_batch {
     sx_span *spans;
     uint32_t nspans;
-    uint32_t span_cap;
+    uint32_t span_cap;          /* slots allocated; the walker never writes past them */
     sx_logrec *logs;
     uint32_t nlogs;
     uint32_t log_cap;
@@ -85,5 +85,20 @@ typedef struct sx_batch {
 int sx_batch_init(sx_batch *b, uint32_t span_cap, uint32_t log_cap);
 void sx_batch_fini(sx_batch *b);
 void sx_batch_clear(sx_batch *b);
+
+/* Grows the record arrays to at least `spans` and `logs` slots, doubling
+ * (but never past `max_spans`/`max_logs` when those are larger than the
+ * request), so that growth is amortised: a run reallocates a few times,
+ * not per request. Records keep their indexes; pointers into the arrays
+ * do not survive. */
+int sx_batch_reserve(sx_batch *b, uint32_t spans, uint32_t logs, uint32_t max_spans,
+                     uint32_t max_logs);
+
+/* What the batch holds in memory: its records and their rendered text. */
+static inline uint64_t sx_batch_bytes(const sx_batch *b)
+{
+    return (uint64_t)b->nspans * sizeof(sx_span) + (uint64_t)b->nlogs * sizeof(sx_logrec) +
+           b->text.len;
+}
 
 #endif
