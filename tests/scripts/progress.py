@@ -69,7 +69,7 @@ try:
     summary = os.path.join(tmp, "plain.json")
     rc, _, err = run([BIN, "run", FLAGSHIP, "--seed", "1", "--duration", "6m", "--output", out,
                       "--summary", summary, "--progress=plain"],
-                     {"SX_PROGRESS_PLAIN_INTERVAL": "0.3"})
+                     {"SX_PROGRESS_PLAIN_INTERVAL": "0.05"})
     lines = [l for l in err.splitlines() if l.startswith("sigsynth run: ")]
     check("plain: run exits 0", rc == 0, "exit %d" % rc)
     check("plain: at least 2 progress lines", len(lines) >= 2, "%d lines" % len(lines))
