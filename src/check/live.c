@@ -8,6 +8,7 @@
 
 #include "http.h"
 #include "scenario/units.h"
+#include "util/err.h"
 #include "util/json_parse.h"
 #include "util/redact.h"
 #include "util/strbuf.h"
@@ -185,9 +186,43 @@ static void *watch(void *arg)
     return NULL;
 }
 
-int sx_verifier_start(sx_verifier *v, const sx_scenario *s, const sx_verifier_cfg *cfg)
+/* When the watch ends and how many poll steps it keeps; SX_ELIMIT (printed)
+ * past SX_VERIFY_MAX_STEPS, since the timeline keeps a state per step and
+ * alert instance (31 days at the default 2 s poll is 1.3M steps). */
+static int plan(const sx_scenario *s, const sx_verifier_cfg *cfg, double poll, int64_t *until_ns,
+                uint32_t *nsteps)
 {
     double last = cfg->duration;
+
+    for (uint32_t i = 0; i < s->nexpects; i++)
+        last = fmax(last, window_end(s, cfg->duration, &s->expects[i]));
+    /* One more poll past the last window, so a verdict at its edge is seen. */
+    *until_ns = cfg->start_ns + (int64_t)((last + 2 * poll) * 1e9);
+    double steps = (double)(*until_ns - cfg->start_ns) / (poll * 1e9) + 2;
+    if (steps > SX_VERIFY_MAX_STEPS) {
+        char span[32];
+        sx_format_duration((double)(*until_ns - cfg->start_ns) * 1e-9, span, sizeof(span));
+        fprintf(stderr, "sigsynth: watching %s every %gs is %.0f polls, more than the %u a verifier "
+                        "keeps; poll less often (--poll, or --verify-poll with run)\n",
+                span, poll, steps, SX_VERIFY_MAX_STEPS);
+        return SX_ELIMIT;
+    }
+    *nsteps = (uint32_t)steps;
+    return 0;
+}
+
+int sx_verifier_check(const sx_scenario *s, const sx_verifier_cfg *cfg)
+{
+    int64_t until;
+    uint32_t n;
+
+    return plan(s, cfg, cfg->poll > 0 ? cfg->poll : 2.0, &until, &n);
+}
+
+int sx_verifier_start(sx_verifier *v, const sx_scenario *s, const sx_verifier_cfg *cfg)
+{
+    uint32_t nsteps;
+    int rc;
 
     memset(v, 0, sizeof(*v));
     /* A URL with a control character could smuggle a header line into the
@@ -203,11 +238,8 @@ int sx_verifier_start(sx_verifier *v, const sx_scenario *s, const sx_verifier_cf
         v->cfg.poll = 2.0;
     if (!v->cfg.synthetic_label)
         v->cfg.synthetic_label = "synthetic";
-    for (uint32_t i = 0; i < s->nexpects; i++)
-        last = fmax(last, window_end(s, cfg->duration, &s->expects[i]));
-    /* One more poll past the last window, so a verdict at its edge is seen. */
-    v->until_ns = cfg->start_ns + (int64_t)((last + 2 * v->cfg.poll) * 1e9);
-    uint32_t nsteps = (uint32_t)((v->until_ns - cfg->start_ns) / (int64_t)(v->cfg.poll * 1e9)) + 2;
+    if ((rc = plan(s, cfg, v->cfg.poll, &v->until_ns, &nsteps)) != 0)
+        return rc;
     sx_timeline_init(&v->tl, v->cfg.poll, nsteps, cfg->duration);
     pthread_mutex_init(&v->mu, NULL);
     if (pthread_create(&v->thread, NULL, watch, v) != 0)

@@ -36,7 +36,15 @@ typedef struct sx_verifier {
     char last_error[256];
 } sx_verifier;
 
+/* Poll steps a verifier keeps at most (memory: a state per step and alert). */
+#define SX_VERIFY_MAX_STEPS 4000000u
+
+/* 0, SX_ELIMIT when the watch would take more than SX_VERIFY_MAX_STEPS polls
+ * (printed), or another negative code. */
 int sx_verifier_start(sx_verifier *v, const sx_scenario *s, const sx_verifier_cfg *cfg);
+
+/* The same bound, checked before anything starts: 0 or SX_ELIMIT (printed). */
+int sx_verifier_check(const sx_scenario *s, const sx_verifier_cfg *cfg);
 /* Waits for the watch to end (every window closed, or the expectations
  * settled after the timeline), then judges; returns the failures. */
 uint32_t sx_verifier_finish(sx_verifier *v, sx_verdict *out, volatile int *interrupt);

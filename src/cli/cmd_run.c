@@ -341,6 +341,15 @@ int sx_cmd_run(int argc, char **argv)
         exit_code = SX_EXIT_USAGE;
         goto out;
     }
+    if (verify_prom) {
+        /* before any exporter: a refusal leaves --output files alone */
+        sx_verifier_cfg vc = { .poll = verify_poll, .start_ns = cfg.start_ns,
+                               .duration = cfg.duration };
+        if (sx_verifier_check(s, &vc)) {
+            exit_code = SX_EXIT_USAGE;
+            goto out;
+        }
+    }
     if (sx_counts_init(&res.counts) ||
         sx_cli_exporters_create(&xf, cfg.live, &give_up, ex,
                                 sizeof(ex) / sizeof(*ex), &nex)) {
@@ -355,9 +364,11 @@ int sx_cmd_run(int argc, char **argv)
                                .poll = verify_poll, .start_ns = cfg.start_ns,
                                .duration = cfg.duration, .synthetic_label = xf.synthetic_label,
                                .synthetic_only = verify_synthetic_only };
-        if (sx_verifier_start(&verifier, s, &vc)) {
-            fprintf(stderr, "sigsynth run: cannot start the verifier\n");
-            exit_code = SX_EXIT_FAIL;
+        int vr = sx_verifier_start(&verifier, s, &vc);
+        if (vr) {
+            if (vr != SX_ELIMIT)
+                fprintf(stderr, "sigsynth run: cannot start the verifier\n");
+            exit_code = vr == SX_ELIMIT ? SX_EXIT_USAGE : SX_EXIT_FAIL;
             goto out;
         }
         verifying = true;

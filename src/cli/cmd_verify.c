@@ -9,6 +9,7 @@
 #include "cli/limit_flags.h"
 #include "cli/progress.h"
 #include "cli/verify.h"
+#include "util/err.h"
 #include "scenario/scenario.h"
 #include "scenario/units.h"
 #include "util/arena.h"
@@ -107,9 +108,11 @@ static int verify_run(const sx_scenario *s, const sx_verifier_cfg *cfg, const ch
     sx_verifier v;
     sx_progress prog;
 
-    if (sx_verifier_start(&v, s, cfg)) {
-        fprintf(stderr, "sigsynth verify: cannot start\n");
-        return SX_EXIT_FAIL;
+    int vr = sx_verifier_start(&v, s, cfg);
+    if (vr) {
+        if (vr != SX_ELIMIT)
+            fprintf(stderr, "sigsynth verify: cannot start\n");
+        return vr == SX_ELIMIT ? SX_EXIT_USAGE : SX_EXIT_FAIL;
     }
     sx_progress_init(&prog, progress_mode, "verify", s, cfg->duration, true);
     sx_progress_watch(&prog, cfg->start_ns, (double)(v.until_ns - cfg->start_ns) * 1e-9,

@@ -69,6 +69,17 @@ check check-start-9999 2 "$bin" check "$tmp/plain.yaml" --rules "$tmp/rules.yml"
 first_line check-start-9999 "sigsynth check: --start '9999-01-01T00:00:00Z' is outside the years 1970-2200 that timestamps can hold"
 check verify-start-9999 2 "$bin" verify "$tmp/plain.yaml" --prometheus http://127.0.0.1:1 --start 9999-01-01T00:00:00Z
 first_line verify-start-9999 "sigsynth verify: --start '9999-01-01T00:00:00Z' is outside the years 1970-2200 that timestamps can hold"
+# verify keeps a state per poll step: 30 days every 0.1 s is refused before
+# anything starts (run's --output untouched), 2 s passes the bound.
+mkdir -p "$tmp/vo"; echo keep >"$tmp/vo/traces.jsonl"
+check verify-steps-run 2 "$bin" run "$tmp/plain.yaml" --mode live --duration 30d \
+  --verify-prometheus http://127.0.0.1:9 --verify-poll 0.1s --output "$tmp/vo"
+contains verify-steps-run "more than the 4000000 a verifier keeps; poll less often"
+check verify-steps-output-untouched 0 grep -qx keep "$tmp/vo/traces.jsonl"
+sed 's/^duration: 30m$/duration: 30d/' "$tmp/plain.yaml" >"$tmp/plain30d.yaml"
+check verify-steps-verify 2 "$bin" verify "$tmp/plain30d.yaml" --prometheus http://127.0.0.1:9 \
+  --start now --poll 0.1s
+contains verify-steps-verify "more than the 4000000 a verifier keeps; poll less often"
 # The last year there is still runs, with its timestamps in 2200.
 check start-2200 0 "$bin" run "$tmp/plain.yaml" --start 2200-12-31T23:00:00Z --duration 1m \
   --signals traces --output "$tmp/o2200" --quiet --summary "$tmp/s2200.json"
