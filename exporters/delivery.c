@@ -103,7 +103,8 @@ static void note_message_locked(sx_delivery *d, const sx_send_result *res)
     if (d->nmessages >= MAX_MESSAGES)
         return;   /* enough distinct messages: the summary still counts them */
     snprintf(d->messages[d->nmessages++], sizeof(d->messages[0]), "%s", key);
-    fprintf(stderr, "sigsynth: %s: %s: %s%s\n", d->cfg.name, res->what, res->detail,
+    fprintf(stderr, "%ssigsynth: %s: %s: %s%s\n", sx_stderr_clear(), d->cfg.name, res->what,
+            res->detail,
             d->nmessages == MAX_MESSAGES ? " (further messages not shown)" : "");
 }
 
@@ -131,9 +132,9 @@ static void declare_down_locked(sx_delivery *d, int64_t failing_ns)
     atomic_store(&d->down_flag, 1);
     atomic_store(&d->cut, 1);       /* other lanes' attempts in flight end now */
     drop_queued_locked(d, "endpoint down");
-    fprintf(stderr, "sigsynth run: %s %s down: every request failed for %.*f s (%s%s%s); "
+    fprintf(stderr, "%ssigsynth run: %s %s down: every request failed for %.*f s (%s%s%s); "
                     "dropping the rest\n",
-            d->cfg.name, d->cfg.endpoint ? d->cfg.endpoint : "", secs < 10 ? 1 : 0, secs,
+            sx_stderr_clear(), d->cfg.name, d->cfg.endpoint ? d->cfg.endpoint : "", secs < 10 ? 1 : 0, secs,
             d->fail_what, d->fail_detail[0] ? ": " : "", d->fail_detail);
     pthread_cond_broadcast(&d->work);
     pthread_cond_broadcast(&d->space);

@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ typedef struct file_exporter {
     sx_strbuf buf;
     sx_group enc;
     sx_export_stats st;
+    pthread_mutex_t st_mu;      /* st: the progress thread reads it while we write */
 } file_exporter;
 
 /* The whole buffer, or -1 with errno (short writes continue). */
@@ -53,11 +55,21 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+static void write_out_locked(file_exporter *fe, int sig, uint64_t items);
+
 static int write_out(file_exporter *fe, int sig, uint64_t items)
+{
+    pthread_mutex_lock(&fe->st_mu);
+    write_out_locked(fe, sig, items);
+    pthread_mutex_unlock(&fe->st_mu);
+    return 0;
+}
+
+static void write_out_locked(file_exporter *fe, int sig, uint64_t items)
 {
     fe->st.generated[sig] += items;
     if (!fe->buf.len)
-        return 0;
+        return;
     fe->st.requests++;
     if (write_all(fe->fd[sig], fe->buf.data, fe->buf.len) != 0) {
         char what[48];
@@ -69,12 +81,11 @@ static int write_out(file_exporter *fe, int sig, uint64_t items)
         if (fe->regular[sig] && (ftruncate(fe->fd[sig], fe->size[sig]) != 0 ||
                                  lseek(fe->fd[sig], fe->size[sig], SEEK_SET) < 0))
             sx_export_stats_error(&fe->st, "truncate failed");
-        return 0;   /* counted as dropped; the run goes on and reports it */
+        return;   /* counted as dropped; the run goes on and reports it */
     }
     fe->size[sig] += (off_t)fe->buf.len;
     fe->st.bytes += fe->buf.len;
     fe->st.delivered[sig] += items;
-    return 0;
 }
 
 static int file_submit_batch(sx_exporter *e, const sx_run *r, const sx_batch *b)
@@ -126,7 +137,11 @@ static int file_flush(sx_exporter *e, int64_t deadline_ns)
 
 static void file_stats(const sx_exporter *e, sx_export_stats *out)
 {
-    *out = ((const file_exporter *)e)->st;
+    file_exporter *fe = (file_exporter *)e;
+
+    pthread_mutex_lock(&fe->st_mu);
+    *out = fe->st;
+    pthread_mutex_unlock(&fe->st_mu);
 }
 
 static void file_destroy(sx_exporter *e)
@@ -142,6 +157,7 @@ static void file_destroy(sx_exporter *e)
     }
     sx_strbuf_fini(&fe->buf);
     sx_group_fini(&fe->enc);
+    pthread_mutex_destroy(&fe->st_mu);
     free(fe);
 }
 
@@ -170,6 +186,7 @@ int sx_file_exporter_create(const char *dir, unsigned signals, bool flush_each,
     fe->base.signals = signals;
     fe->flush_each = flush_each;
     sx_strbuf_init(&fe->buf);
+    pthread_mutex_init(&fe->st_mu, NULL);
     sx_group_init(&fe->enc);
     if (sx_mkdir_p(dir) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));

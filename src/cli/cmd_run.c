@@ -378,6 +378,7 @@ int sx_cmd_run(int argc, char **argv)
     if (!wd.started)
         give_up = 1;   /* no budget clock: stop waiting at once, as before */
     sx_progress_exporters(&prog, ex, nex);
+    sx_progress_engine_watch(&prog);
     sx_engine_hooks hooks = { .stop = &stop_flag, .progress = sx_progress_engine_cb,
                               .progress_ctx = &prog };
     rc = sx_engine_run_hooks(&run, ex, nex, &hooks, &res, err, sizeof(err));

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli/progress.h"
+#include "util/err.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -203,6 +204,7 @@ static void draw(sx_progress *p, double t, uint64_t items, int64_t now)
             pos0 >= ws.ws_col)
             buf[ws.ws_col - 1] = '\0';
         fprintf(p->out, "\r\033[K%s", buf);
+        sx_stderr_set_tty_line(1);
         p->drawn = true;
     } else {
         fprintf(p->out, "%s\n", buf);
@@ -224,9 +226,18 @@ void sx_progress_update(sx_progress *p, double t, uint64_t items, bool force)
 
 void sx_progress_engine_cb(void *ctx, const sx_engine_result *res, bool done)
 {
+    sx_progress *p = ctx;
     const sx_counts *c = &res->counts;
+    uint64_t items = c->spans + c->logs + c->metric_points;
 
-    sx_progress_update(ctx, res->reached, c->spans + c->logs + c->metric_points, done);
+    if (!p->engine) {
+        sx_progress_update(p, res->reached, items, done);
+        return;
+    }
+    atomic_store(&p->pub_t_us, (int64_t)(res->reached * 1e6));
+    atomic_store(&p->pub_items, items);
+    if (done)
+        atomic_store(&p->pub_done, true);
 }
 
 static void *watch(void *arg)
@@ -234,8 +245,12 @@ static void *watch(void *arg)
     sx_progress *p = arg;
 
     while (!atomic_load(&p->thread_stop)) {
-        double t = (double)(sx_now_ns() - p->start_ns) * 1e-9;
-        sx_progress_update(p, t, p->count(p->count_ctx), false);
+        if (p->engine)
+            sx_progress_update(p, (double)atomic_load(&p->pub_t_us) * 1e-6,
+                               atomic_load(&p->pub_items), false);
+        else
+            sx_progress_update(p, (double)(sx_now_ns() - p->start_ns) * 1e-9,
+                               p->count(p->count_ctx), false);
         struct timespec ts = { 0, 50000000 };
         nanosleep(&ts, NULL);
     }
@@ -254,6 +269,21 @@ int sx_progress_watch(sx_progress *p, int64_t start_ns, double total,
     atomic_store(&p->thread_stop, false);
     if (pthread_create(&p->thread, NULL, watch, p) != 0)
         return -1;
+    p->thread_on = true;
+    active = p;
+    return 0;
+}
+
+int sx_progress_engine_watch(sx_progress *p)
+{
+    if (p->mode != SX_PROGRESS_TTY && p->mode != SX_PROGRESS_PLAIN)
+        return 0;
+    p->engine = true;
+    atomic_store(&p->thread_stop, false);
+    if (pthread_create(&p->thread, NULL, watch, p) != 0) {
+        p->engine = false;   /* draw from the engine's callback instead */
+        return -1;
+    }
     p->thread_on = true;
     active = p;
     return 0;
@@ -285,7 +315,12 @@ void sx_progress_end(sx_progress *p)
         pthread_join(p->thread, NULL);
         p->thread_on = false;
     }
+    /* the engine's last word, as the callback draws it without a thread */
+    if (p->engine && atomic_load(&p->pub_done))
+        sx_progress_update(p, (double)atomic_load(&p->pub_t_us) * 1e-6,
+                           atomic_load(&p->pub_items), true);
     if (p->mode == SX_PROGRESS_TTY && p->drawn) {
+        sx_stderr_set_tty_line(0);
         fputs("\r\033[K", p->out);
         fflush(p->out);
         p->drawn = false;

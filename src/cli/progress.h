@@ -50,7 +50,17 @@ typedef struct sx_progress {
     void *count_ctx;
     int64_t start_ns;           /* verify: the timeline's wall-clock start */
     double total;               /* verify: seconds from start to the end of the watch */
+    /* run: the engine publishes its position here and a thread draws, so
+     * the line goes on (delivered/dropped, ETA) while the engine waits for
+     * a slow or dead receiver. */
+    bool engine;
+    _Atomic int64_t pub_t_us;   /* timeline position, microseconds */
+    _Atomic uint64_t pub_items;
+    _Atomic bool pub_done;
 } sx_progress;
+
+/* run: draw from a thread what sx_progress_engine_cb() publishes. */
+int sx_progress_engine_watch(sx_progress *p);
 
 /* "auto", "tty", "plain", "off"; -1 on anything else. */
 int sx_progress_parse(const char *v, enum sx_progress_mode *out);

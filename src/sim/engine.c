@@ -112,6 +112,10 @@ static int flush_batch(struct engine *e, int64_t upto_ns)
 
     if (!b->nspans && !b->nlogs)
         return 0;
+    /* The exporters may block in here (a slow or dead receiver): report
+     * first, so a progress line shows where the run stands while it waits. */
+    if (e->h->progress)
+        e->h->progress(e->h->progress_ctx, e->res, false);
     sx_batch_clear(h);
     if (upto_ns != INT64_MAX) {
         uint32_t ns = 0, nl = 0;

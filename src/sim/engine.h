@@ -26,7 +26,8 @@ typedef struct sx_engine_result {
 } sx_engine_result;
 
 /* Called on the engine's thread at most every SX_ENGINE_PROGRESS_NS of wall
- * time (and once at the end with done = true), so the hot path only counts
+ * time, before each batch goes to the exporters (which may block), and once
+ * at the end with done = true, so the hot path only counts
  * events and reads the clock every few thousand of them: formatting and
  * printing happen in the callback, never per event. */
 #define SX_ENGINE_PROGRESS_NS 250000000LL

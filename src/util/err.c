@@ -1,5 +1,7 @@
 #include "util/err.h"
 
+#include <stdatomic.h>
+
 const char *sx_strerror(int rc)
 {
     switch (rc) {
@@ -13,4 +15,16 @@ const char *sx_strerror(int rc)
     case SX_ESYNTAX: return "syntax error";
     default: return "unknown error";
     }
+}
+
+static _Atomic int tty_line;
+
+const char *sx_stderr_clear(void)
+{
+    return atomic_load(&tty_line) ? "\r\033[K" : "";
+}
+
+void sx_stderr_set_tty_line(int on)
+{
+    atomic_store(&tty_line, on);
 }

@@ -19,4 +19,10 @@ enum sx_err {
 
 const char *sx_strerror(int rc);
 
+/* "\r\033[K" while a progress line is drawn on a terminal, else "": lines
+ * that other threads print to stderr start with it, so they do not end up
+ * glued to the progress line (which redraws itself on its next tick). */
+const char *sx_stderr_clear(void);
+void sx_stderr_set_tty_line(int on);
+
 #endif

@@ -93,6 +93,26 @@ try:
                          {"SX_PROGRESS_PLAIN_INTERVAL": "0.05"})
         check("%s: no progress" % name, rc == 0 and "items/s" not in err, "exit %d" % rc)
     shutil.rmtree(out, ignore_errors=True)
+    # While the engine waits for a receiver that never answers, the line goes
+    # on: the position reached so far, the ETA, until the endpoint is down.
+    import socket
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    dead = sock.getsockname()[1]
+    sock.close()
+    t0 = time.time()
+    rc, _, err = run([BIN, "run", FLAGSHIP, "--duration", "20m", "--progress=plain",
+                      "--otlp-endpoint", "http://127.0.0.1:%d" % dead, "--give-up-after", "2s"],
+                     {"SX_PROGRESS_PLAIN_INTERVAL": "0.05"})
+    waited = time.time() - t0
+    lines = [LINE.match(l) for l in err.splitlines() if l.startswith("sigsynth run: ")
+             and " down: " not in l]
+    moved = [m for m in lines if m and m.group(2) != "0s"]
+    check("dead receiver: exit 1 once the endpoint is down", rc == 1, "exit %d" % rc)
+    check("dead receiver: the line goes on while the engine waits (>= 10 lines in %.1f s)" % waited,
+          len(lines) >= 10 and all(lines), "%d lines" % len(lines))
+    check("dead receiver: the lines show the position reached", len(moved) >= len(lines) // 2,
+          "%d of %d past 0s" % (len(moved), len(lines)))
     rc, _, err = run([BIN, "run", FLAGSHIP, "--progress=fancy"])
     check("--progress=fancy is a usage error", rc == 2 and "--progress" in err, err.strip())
 
