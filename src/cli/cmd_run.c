@@ -28,6 +28,9 @@
  * it and wind down; the run then exits 128 + that number. */
 static volatile sig_atomic_t stop_flag;
 static pthread_t main_thread;
+/* When the first signal came (CLOCK_MONOTONIC); see on_signal(). */
+static volatile int64_t first_signal_ns;
+#define SIGNAL_REPEAT_NS 250000000LL
 /* Set once the shutdown budget after the signal is spent: the exporters stop
  * waiting for queue space then (and count what they could not queue). Until
  * then the last collection and the stale markers wait for room like any
@@ -76,6 +79,17 @@ static void on_signal(int sig)
         errno = saved;
         return;
     }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);   /* async-signal-safe */
+    int64_t now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    /* One interrupt often arrives twice: `timeout` and other wrappers pass a
+     * signal on to their child and to its process group, and a terminal's
+     * Ctrl-C reaches the wrapper and the child alike. A repeat within
+     * SIGNAL_REPEAT_NS is that echo, not a person asking to exit at once. */
+    if (stop_flag && now - first_signal_ns < SIGNAL_REPEAT_NS) {
+        errno = saved;
+        return;
+    }
     if (stop_flag) {
         static const char msg[] = "\nsigsynth run: second signal, exiting now (queued data is "
                                   "lost, no summary)\n";
@@ -84,6 +98,7 @@ static void on_signal(int sig)
         _exit(128 + sig);
     }
     stop_flag = sig;
+    first_signal_ns = now;
     static const char msg[] = "\nsigsynth run: stopping: flushing what was simulated (signal "
                               "again to exit at once)\n";
     ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
@@ -183,6 +198,8 @@ int sx_cmd_run(int argc, char **argv)
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);    /* the handlers never nest */
+    sigaddset(&sa.sa_mask, SIGTERM);
     main_thread = pthread_self();
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);

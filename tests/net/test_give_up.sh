@@ -216,5 +216,33 @@ for KIND in grpc http; do
         "d['interrupted'] and d['exporters'][0]['errors'].get('shutdown timeout', 0) > 0"
 done
 
+# ---- (g) a second SIGINT 1 s after the first, while the shutdown waits for the stuck
+#      receiver: exits at once (130, the one-line message, no summary)
+echo; echo "== (g) second SIGINT during the shutdown"
+D=$TMP/g
+start_fault "$D" stall
+"$BIN" run "$SCEN" "${COMMON_RUN[@]}" --summary "$D/summary.json" --duration 20m \
+    --otlp-endpoint "http://127.0.0.1:$FPORT" --otlp-timeout 30s --shutdown-timeout 30s \
+    >"$D/stdout" 2>"$D/stderr" &
+SPID=$!
+sleep 2
+kill -INT $SPID
+sleep 1
+T2=$(date +%s.%N)
+kill -INT $SPID
+( sleep 20; kill -KILL $SPID 2>/dev/null ) &
+KPID=$!
+wait $SPID
+echo $? >"$D/rc"
+T3=$(date +%s.%N)
+kill $KPID 2>/dev/null
+stop_fault
+AFTER=$("$PY" -c "print('%.2f' % ($T3 - $T2))")
+sed 's/^/  | /' "$D/stderr"
+check "(g) exit 130 (got $(cat "$D/rc"))" [ "$(cat "$D/rc")" = 130 ]
+check "(g) gone within 2 s of the second SIGINT (took $AFTER s)" "$PY" -c "import sys; sys.exit(not $AFTER < 2)"
+check "(g) says it exits at once" grep -q "second signal, exiting now" "$D/stderr"
+check "(g) no summary (it would have been a partial one)" [ ! -e "$D/summary.json" ]
+
 echo "total $(( $(date +%s) - T0 )) s"
 finish

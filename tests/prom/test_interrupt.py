@@ -135,7 +135,8 @@ def wait_handlers(p, limit=10.0):
 
 
 def run(name, scen, args, sigs, delay, url=None, healthy=True):
-    """Starts a run, sends sigs (a list) after delay seconds (20 ms apart).
+    """Starts a run, sends sigs (a list) after delay seconds (0.3 s apart: closer
+    together, sigsynth takes a repeat for an echo of the first).
     healthy: the receiver works, so nothing may be dropped."""
     summary = os.path.join(tmp, name + ".json")
     err = os.path.join(tmp, name + ".err")
@@ -148,7 +149,7 @@ def run(name, scen, args, sigs, delay, url=None, healthy=True):
         early = p.poll() is not None
         for k, sg in enumerate(sigs):
             if k:
-                time.sleep(0.02)
+                time.sleep(0.3)
             if p.poll() is None:
                 p.send_signal(sg)
         t_sig = time.time()
