@@ -46,14 +46,6 @@ struct sx_delivery {
     uint32_t nmessages;
 };
 
-int64_t sx_monotonic_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void abs_time(struct timespec *ts, int64_t in_ns)
 {
     clock_gettime(CLOCK_REALTIME, ts);

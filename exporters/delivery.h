@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "exporter.h"
+#include "util/timefmt.h"   /* sx_monotonic_ns */
 #include "util/strbuf.h"
 
 typedef struct sx_payload {
@@ -94,7 +95,5 @@ void sx_delivery_drain(sx_delivery *d, int64_t deadline_ns);
 void sx_delivery_stats(sx_delivery *d, sx_export_stats *out);
 /* Counts items dropped before they reached the queue (e.g. encoding failed). */
 void sx_delivery_count_drop(sx_delivery *d, int sig, uint64_t items, const char *why);
-
-int64_t sx_monotonic_ns(void);
 
 #endif

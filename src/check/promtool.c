@@ -17,6 +17,7 @@
 #include "scenario/units.h"
 #include "util/err.h"
 #include "util/strbuf.h"
+#include "util/timefmt.h"
 #include "wire/json.h"
 
 const char *sx_promtool_missing(void)
@@ -39,14 +40,6 @@ const char *sx_promtool_missing(void)
  * long check, but a report past this means something else went wrong. */
 #define PROMTOOL_OUTPUT_MAX (256u * 1024u * 1024u)
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Runs argv in its own process group, capturing stdout and stderr together
  * into out, for at most `timeout` seconds: then the whole group (promtool
  * and anything it started) is killed and SX_ELIMIT returned. */
@@ -58,7 +51,7 @@ static int run_capture(char *const argv[], double timeout, sx_strbuf *out, int *
     ssize_t n;
     int rc = 0;
     /* timeout is at most SX_DURATION_MAX: the product fits int64. */
-    int64_t deadline = mono_ns() + (int64_t)(timeout * 1e9);
+    int64_t deadline = sx_monotonic_ns() + (int64_t)(timeout * 1e9);
 
     if (pipe(fds))
         return SX_EIO;
@@ -81,7 +74,7 @@ static int run_capture(char *const argv[], double timeout, sx_strbuf *out, int *
     setpgid(pid, pid);
     close(fds[1]);
     for (;;) {
-        int64_t left = deadline - mono_ns();
+        int64_t left = deadline - sx_monotonic_ns();
         if (left <= 0) {
             rc = SX_ELIMIT;
             break;

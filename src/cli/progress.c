@@ -18,14 +18,6 @@
 
 static sx_progress *active;   /* the watch being drawn (main thread only) */
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 int sx_progress_parse(const char *v, enum sx_progress_mode *out)
 {
     static const struct { const char *name; enum sx_progress_mode m; } modes[] = {
@@ -53,7 +45,7 @@ void sx_progress_init(sx_progress *p, enum sx_progress_mode mode, const char *wh
     p->s = s;
     p->duration = duration;
     p->live = live;
-    p->t0_ns = mono_ns();
+    p->t0_ns = sx_monotonic_ns();
     p->last_ns = p->t0_ns;
     p->last_items_ns = p->t0_ns;
     p->plain_every_ns = PLAIN_EVERY_NS;
@@ -216,7 +208,7 @@ void sx_progress_update(sx_progress *p, double t, uint64_t items, bool force)
 {
     if (p->mode != SX_PROGRESS_TTY && p->mode != SX_PROGRESS_PLAIN)
         return;
-    int64_t now = mono_ns();
+    int64_t now = sx_monotonic_ns();
     int64_t every = p->mode == SX_PROGRESS_TTY ? TTY_EVERY_NS : p->plain_every_ns;
     if (!force && now - p->last_ns < every)
         return;

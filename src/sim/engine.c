@@ -10,6 +10,7 @@
 #include "scenario/explain.h"
 #include "sim/traffic.h"
 #include "util/err.h"
+#include "util/timefmt.h"
 
 #define MAX_SPANS_PER_REQUEST 100000u
 
@@ -50,16 +51,9 @@ struct engine {
     sx_engine_result *res;
     const sx_engine_hooks *h;
     uint32_t events;                /* since the last progress check */
+    bool all_down;                  /* every exporter is down: stop */
     int64_t next_progress_ns;       /* CLOCK_MONOTONIC */
 };
-
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* Progress: records how far the timeline got and, when a report is due,
  * hands the counters to the callback. Called every few thousand events and
@@ -70,19 +64,11 @@ static void progress(struct engine *e, double t)
         e->res->reached = t;
     if (!e->h->progress)
         return;
-    int64_t now = mono_ns();
+    int64_t now = sx_monotonic_ns();
     if (now < e->next_progress_ns)
         return;
     e->next_progress_ns = now + SX_ENGINE_PROGRESS_NS;
     e->h->progress(e->h->progress_ctx, e->res, false);
-}
-
-static int64_t wall_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* Live mode: sleep until the wall clock reaches virtual time t. */
@@ -91,7 +77,7 @@ static void pace(struct engine *e, double t, volatile sig_atomic_t *stop)
     int64_t target = e->r->cfg.start_ns + (int64_t)(t * 1e9);
 
     for (;;) {
-        int64_t now = wall_ns();
+        int64_t now = sx_now_ns();
         if (now >= target || (stop && *stop))
             return;
         progress(e, (double)(now - e->r->cfg.start_ns) * 1e-9);
@@ -307,7 +293,7 @@ int sx_engine_run_hooks(const sx_run *r, sx_exporter **ex, size_t nex, const sx_
     e.nex = nex;
     e.res = res;
     e.h = h;
-    e.next_progress_ns = mono_ns() + SX_ENGINE_PROGRESS_NS;
+    e.next_progress_ns = sx_monotonic_ns() + SX_ENGINE_PROGRESS_NS;
     rc = sx_walk_bounds(s, MAX_SPANS_PER_REQUEST, &span_bound, &log_bound);
     if (rc == SX_ELIMIT) {
         snprintf(err, errlen, "one request can produce %llu spans (limit %u): lower call counts "
@@ -353,8 +339,9 @@ int sx_engine_run_hooks(const sx_run *r, sx_exporter **ex, size_t nex, const sx_
     }
 
     for (;;) {
-        /* Ctrl-C, or every exporter is down: nothing more could be delivered. */
-        if ((stop && *stop) || sx_exporters_all_down(ex, nex)) {
+        /* Ctrl-C, or every exporter is down (checked with the progress,
+         * every few thousand events: not worth a loop per event). */
+        if ((stop && *stop) || e.all_down) {
             res->interrupted = true;
             break;
         }
@@ -383,10 +370,11 @@ int sx_engine_run_hooks(const sx_run *r, sx_exporter **ex, size_t nex, const sx_
                 res->interrupted = true;
                 break;
             }
-            if ((rc = flush_batch(&e, r->cfg.live ? wall_ns() : INT64_MAX)) != 0 ||
+            if ((rc = flush_batch(&e, r->cfg.live ? sx_now_ns() : INT64_MAX)) != 0 ||
                 (rc = collect(&e, t, t - last_tick, tick_ns(r, t))) != 0)
                 goto out;
             progress(&e, t);
+            e.all_down = sx_exporters_all_down(ex, nex);
             last_tick = t;
             e.last_flush = t;
             if (next_tick >= end)
@@ -406,14 +394,14 @@ int sx_engine_run_hooks(const sx_run *r, sx_exporter **ex, size_t nex, const sx_
                 break;
             }
             if (t - e.last_flush >= 1.0) {
-                if ((rc = flush_batch(&e, wall_ns())) != 0)
+                if ((rc = flush_batch(&e, sx_now_ns())) != 0)
                     goto out;
                 e.last_flush = t;
             }
         }
         if (batch_full(&e)) {
             /* Full: in live mode wait for the oldest work to end first. */
-            if ((rc = flush_batch(&e, r->cfg.live ? wall_ns() : INT64_MAX)) != 0)
+            if ((rc = flush_batch(&e, r->cfg.live ? sx_now_ns() : INT64_MAX)) != 0)
                 goto out;
             if (batch_full(&e)) {
                 if ((rc = flush_batch(&e, INT64_MAX)) != 0)
@@ -422,14 +410,17 @@ int sx_engine_run_hooks(const sx_run *r, sx_exporter **ex, size_t nex, const sx_
         }
         /* Room for the largest request: the walker cannot grow the arrays
          * in the middle of one. Amortised: once grown, this only compares. */
-        if ((rc = sx_batch_reserve(&e.batch, e.batch.nspans + (uint32_t)e.span_room,
-                                   e.batch.nlogs + (uint32_t)e.log_room + 8, e.span_limit,
+        uint32_t need_spans = e.batch.nspans + (uint32_t)e.span_room;
+        uint32_t need_logs = e.batch.nlogs + (uint32_t)e.log_room + 8;
+        if ((need_spans > e.batch.span_cap || need_logs > e.batch.log_cap) &&
+            (rc = sx_batch_reserve(&e.batch, need_spans, need_logs, e.span_limit,
                                    e.log_limit)) != 0)
             goto out;
         e.last_t = t;
         if (++e.events >= 4096) {
             e.events = 0;
             progress(&e, t);
+            e.all_down = sx_exporters_all_down(ex, nex);
         }
         if (t_arr <= t_bg) {
             sx_arrivals *a = &e.arr[ai];

@@ -21,6 +21,9 @@ int sx_time_parse(const char *s, int64_t now_ns, int64_t *out_ns);
 /* "2026-01-01T00:00:00Z", with ".123456789" only when there is a fraction. */
 void sx_time_format(int64_t ns, char *buf, size_t size);
 
+/* Wall clock (CLOCK_REALTIME) and, for deadlines and intervals, the
+ * monotonic clock, in ns. */
 int64_t sx_now_ns(void);
+int64_t sx_monotonic_ns(void);
 
 #endif
