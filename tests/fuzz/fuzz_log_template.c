@@ -98,8 +98,13 @@ static void render(const sx_scenario *s)
                 for (uint32_t i = 0; i < api->logs.n; i++)
                     sx_walk_background_log(&w, &api->logs.v[i], sx_run_resource(&run, 0, 1),
                                            60.0, NULL);
+                /* The limit's estimate (--max-log-body) mirrors the
+                 * renderer: no body may render longer than it said. */
                 for (uint32_t i = 0; i < b.nlogs; i++)
-                    if (b.logs[i].body_off + b.logs[i].body_len > b.text.len)
+                    if (b.logs[i].body_off + b.logs[i].body_len > b.text.len ||
+                        (b.logs[i].spec &&
+                         b.logs[i].body_len > sx_walk_body_bound(s, b.logs[i].spec,
+                                                                 (int32_t)b.logs[i].service)))
                         abort();
                 sx_counts_fini(&counts);
             }
