@@ -40,9 +40,19 @@ const char *sx_promtool_missing(void)
  * long check, but a report past this means something else went wrong. */
 #define PROMTOOL_OUTPUT_MAX (256u * 1024u * 1024u)
 
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    interrupted = sig;
+}
+
 /* Runs argv in its own process group, capturing stdout and stderr together
  * into out, for at most `timeout` seconds: then the whole group (promtool
- * and anything it started) is killed and SX_ELIMIT returned. */
+ * and anything it started) is killed and SX_ELIMIT returned. Its own group
+ * keeps a terminal's Ctrl-C from reaching it, so SIGINT/SIGTERM are caught
+ * meanwhile: the group is killed, then the signal is raised again as if
+ * never caught (the command dies of it, leaving no promtool behind). */
 static int run_capture(char *const argv[], double timeout, sx_strbuf *out, int *status)
 {
     int fds[2];
@@ -53,15 +63,32 @@ static int run_capture(char *const argv[], double timeout, sx_strbuf *out, int *
     /* timeout is at most SX_DURATION_MAX: the product fits int64. */
     int64_t deadline = sx_monotonic_ns() + (int64_t)(timeout * 1e9);
 
+    struct sigaction sa, old_int, old_term;
+
     if (pipe(fds))
         return SX_EIO;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_interrupt;   /* no SA_RESTART: poll() returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, NULL, &old_int);
+    sigaction(SIGTERM, NULL, &old_term);
+    /* an ignored signal (a background job's SIGINT) stays ignored */
+    if (old_int.sa_handler != SIG_IGN)
+        sigaction(SIGINT, &sa, NULL);
+    if (old_term.sa_handler != SIG_IGN)
+        sigaction(SIGTERM, &sa, NULL);
     pid = fork();
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
         return SX_EIO;
     }
     if (pid == 0) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
         setpgid(0, 0);
         dup2(fds[1], 1);
         dup2(fds[1], 2);
@@ -75,6 +102,10 @@ static int run_capture(char *const argv[], double timeout, sx_strbuf *out, int *
     close(fds[1]);
     for (;;) {
         int64_t left = deadline - sx_monotonic_ns();
+        if (interrupted) {
+            rc = SX_EIO;
+            break;
+        }
         if (left <= 0) {
             rc = SX_ELIMIT;
             break;
@@ -105,6 +136,10 @@ static int run_capture(char *const argv[], double timeout, sx_strbuf *out, int *
     close(fds[0]);
     while (waitpid(pid, status, 0) < 0 && errno == EINTR)
         ;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (interrupted)
+        raise(interrupted);
     if (rc)
         return rc;
     return out->failed ? SX_ENOMEM : 0;

@@ -226,7 +226,7 @@ if command -v promtool >/dev/null; then
   check promtool-real-timeout 2 "$bin" check "$tmp/plain.yaml" --rules "$tmp/rules.yml" --promtool-timeout 1ms
   first_line promtool-real-timeout "sigsynth check: 'promtool check rules' did not finish within 1ms and was stopped (--promtool-timeout to raise it)"
 else
-  echo "SKIP promtool cases: promtool not on PATH"
+  echo "FAIL promtool cases: promtool not on PATH (package prometheus)"; fail=$((fail + 1))
 fi
 # A promtool that hangs, with a child of its own: both must be gone after
 # the timeout (the process group is killed, not only promtool).
@@ -261,6 +261,32 @@ for stage in check test; do
       echo "FAIL promtool-hang-$stage: the fake promtool did not start"; fail=$((fail + 1))
     fi
   done
+done
+
+# Ctrl-C or SIGTERM while promtool runs: promtool sits in its own process
+# group (so the timeout can kill all of it), where a terminal's Ctrl-C would
+# not reach it; check must take it down with itself. (SIGTERM here: a
+# background job of this script ignores SIGINT.)
+rm -f "$tmp/grandchild.pid" "$tmp/promtool.pid"
+HANG=test PATH="$tmp/fake:$PATH" "$bin" check "$tmp/plain.yaml" --rules "$tmp/rules.yml" \
+  --promtool-timeout 60s >/dev/null 2>&1 &
+cpid=$!
+for _ in $(seq 100); do [ -s "$tmp/grandchild.pid" ] && break; sleep 0.1; done
+kill -TERM "$cpid"
+wait "$cpid"
+rc=$?
+if [ "$rc" -eq 143 ]; then pass=$((pass + 1)); else echo "FAIL promtool-sigterm: check exit $rc, want 143 (died of SIGTERM)"; fail=$((fail + 1)); fi
+for f in grandchild promtool; do
+  p=$(cat "$tmp/$f.pid" 2>/dev/null)
+  [ -n "$p" ] && fake_pids+=("$p")
+  sleep 0.2
+  if [ -z "$p" ]; then
+    echo "FAIL promtool-sigterm: the fake promtool did not start"; fail=$((fail + 1))
+  elif kill -0 "$p" 2>/dev/null && [ "$(ps -o stat= -p "$p" | cut -c1)" != Z ]; then
+    echo "FAIL promtool-sigterm: the $f (pid $p) outlived check"; fail=$((fail + 1))
+  else
+    pass=$((pass + 1))
+  fi
 done
 
 echo "limits: $pass passed, $fail failed"
