@@ -25,21 +25,3 @@ bool sx_exporters_all_down(sx_exporter *const *ex, size_t n)
     return n > 0;
 }
 
-void sx_redact_url(const char *url, char *out, size_t size)
-{
-    const char *host = strstr(url, "://");
-    const char *at;
-
-    host = host ? host + 3 : url;
-    /* userinfo ends at the last '@' before the path. */
-    size_t auth_len = strcspn(host, "/?#");
-    at = NULL;
-    for (const char *p = host; p < host + auth_len; p++)
-        if (*p == '@')
-            at = p;
-    if (!at) {
-        snprintf(out, size, "%s", url);
-        return;
-    }
-    snprintf(out, size, "%.*s%s", (int)(host - url), url, at + 1);
-}

@@ -60,15 +60,12 @@ struct sx_exporter {
  * engine stops simulating, since nothing more could be delivered. */
 bool sx_exporters_all_down(sx_exporter *const *ex, size_t n);
 
-/* url without its userinfo ("https://user:pw@host/x" -> "https://host/x"),
- * for messages: a password in a URL is never printed. */
-void sx_redact_url(const char *url, char *out, size_t size);
-
 /* Records an error kind in stats (first SX_MAX_ERROR_KINDS distinct kinds). */
 void sx_export_stats_error(sx_export_stats *st, const char *what);
 
-/* file: traces.jsonl, metrics.jsonl, logs.jsonl (OTLP JSON) under dir. */
-int sx_file_exporter_create(const char *dir, unsigned signals, bool flush_each,
-                            sx_exporter **out, char *err, size_t errlen);
+/* file: traces.jsonl, metrics.jsonl, logs.jsonl (OTLP JSON) under dir; every
+ * line reaches the kernel in one write, so live mode needs no flushing. */
+int sx_file_exporter_create(const char *dir, unsigned signals, sx_exporter **out, char *err,
+                            size_t errlen);
 
 #endif

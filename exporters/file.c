@@ -29,7 +29,6 @@ typedef struct file_exporter {
     off_t size[SX_NSIG];        /* bytes of whole lines written */
     bool regular[SX_NSIG];      /* a regular file (not /dev/full, a FIFO...): can be cut back */
     char *path[SX_NSIG];
-    bool flush_each;            /* live: implied, every line is written at once anyway */
     sx_strbuf buf;
     sx_group enc;
     sx_export_stats st;
@@ -55,37 +54,40 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-static void write_out_locked(file_exporter *fe, int sig, uint64_t items);
-
-static int write_out(file_exporter *fe, int sig, uint64_t items)
+/* Writes the encoded buffer as the next line(s) of signal sig's file and
+ * counts its items. Only the counters are under st_mu (the progress thread
+ * reads them): a slow disk or a FIFO never blocks that thread. */
+static void write_out(file_exporter *fe, int sig, uint64_t items)
 {
-    pthread_mutex_lock(&fe->st_mu);
-    write_out_locked(fe, sig, items);
-    pthread_mutex_unlock(&fe->st_mu);
-    return 0;
-}
+    bool ok = true, cut_ok = true;
+    char what[48] = "";
 
-static void write_out_locked(file_exporter *fe, int sig, uint64_t items)
-{
-    fe->st.generated[sig] += items;
-    if (!fe->buf.len)
-        return;
-    fe->st.requests++;
-    if (write_all(fe->fd[sig], fe->buf.data, fe->buf.len) != 0) {
-        char what[48];
+    if (fe->buf.len && write_all(fe->fd[sig], fe->buf.data, fe->buf.len) != 0) {
+        ok = false;
         snprintf(what, sizeof(what), "write: %s", strerror(errno));
-        sx_export_stats_error(&fe->st, what);
-        fe->st.dropped[sig] += items;
         /* Part of the line may be in the file: cut it back, so the next
          * line (or a reader) starts on a line boundary. */
-        if (fe->regular[sig] && (ftruncate(fe->fd[sig], fe->size[sig]) != 0 ||
-                                 lseek(fe->fd[sig], fe->size[sig], SEEK_SET) < 0))
-            sx_export_stats_error(&fe->st, "truncate failed");
-        return;   /* counted as dropped; the run goes on and reports it */
+        cut_ok = !fe->regular[sig] || (ftruncate(fe->fd[sig], fe->size[sig]) == 0 &&
+                                       lseek(fe->fd[sig], fe->size[sig], SEEK_SET) >= 0);
+    } else {
+        fe->size[sig] += (off_t)fe->buf.len;
     }
-    fe->size[sig] += (off_t)fe->buf.len;
-    fe->st.bytes += fe->buf.len;
-    fe->st.delivered[sig] += items;
+    pthread_mutex_lock(&fe->st_mu);
+    fe->st.generated[sig] += items;
+    if (fe->buf.len) {
+        fe->st.requests++;
+        if (ok) {
+            fe->st.bytes += fe->buf.len;
+            fe->st.delivered[sig] += items;
+        } else {
+            /* counted as dropped; the run goes on and reports it */
+            sx_export_stats_error(&fe->st, what);
+            fe->st.dropped[sig] += items;
+            if (!cut_ok)
+                sx_export_stats_error(&fe->st, "truncate failed");
+        }
+    }
+    pthread_mutex_unlock(&fe->st_mu);
 }
 
 static int file_submit_batch(sx_exporter *e, const sx_run *r, const sx_batch *b)
@@ -122,7 +124,8 @@ static int file_submit_metrics(sx_exporter *e, const sx_run *r, const sx_metrics
     sx_strbuf_clear(&fe->buf);
     if ((rc = sx_otlp_json_metrics(r, m, time_ns, &fe->buf, &n)) != 0)
         return rc;
-    return write_out(fe, SX_IDX_POINTS, n);
+    write_out(fe, SX_IDX_POINTS, n);
+    return 0;
 }
 
 static int file_flush(sx_exporter *e, int64_t deadline_ns)
@@ -170,8 +173,8 @@ static const struct sx_exporter_ops file_ops = {
     .destroy = file_destroy,
 };
 
-int sx_file_exporter_create(const char *dir, unsigned signals, bool flush_each,
-                            sx_exporter **out, char *err, size_t errlen)
+int sx_file_exporter_create(const char *dir, unsigned signals, sx_exporter **out, char *err,
+                            size_t errlen)
 {
     static const char *const names[SX_NSIG] = { "traces.jsonl", "logs.jsonl", "metrics.jsonl" };
     static const unsigned sigs[SX_NSIG] = { SX_SIG_TRACES, SX_SIG_LOGS, SX_SIG_METRICS };
@@ -184,7 +187,6 @@ int sx_file_exporter_create(const char *dir, unsigned signals, bool flush_each,
         fe->fd[i] = -1;
     fe->base.ops = &file_ops;
     fe->base.signals = signals;
-    fe->flush_each = flush_each;
     sx_strbuf_init(&fe->buf);
     pthread_mutex_init(&fe->st_mu, NULL);
     sx_group_init(&fe->enc);

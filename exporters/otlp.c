@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/redact.h"
 #include "wire/otlp_pb.h"
 #include "wire/pb.h"
 
@@ -155,7 +156,7 @@ int sx_otlp_exporter_create(const sx_otlp_cfg *cfg, sx_exporter **out, char *err
         e->cfg.delivery.lanes = 2;
     e->cfg.delivery.name = cfg->grpc ? "otlp-grpc" : "otlp-http";
     e->cfg.delivery.request_timeout_ns = cfg->timeout_ns > 0 ? cfg->timeout_ns : 10000000000LL;
-    sx_redact_url(cfg->endpoint ? cfg->endpoint
+    sx_url_redact(cfg->endpoint ? cfg->endpoint
                   : cfg->signal_endpoint[0] ? cfg->signal_endpoint[0]
                   : cfg->signal_endpoint[1] ? cfg->signal_endpoint[1]
                   : cfg->signal_endpoint[2] ? cfg->signal_endpoint[2]

@@ -15,6 +15,7 @@
 #include "http.h"
 #include "remote_write_exporter.h"
 #include "util/err.h"
+#include "util/redact.h"
 #include "wire/remote_write.h"
 
 typedef struct rw_exporter {
@@ -245,7 +246,7 @@ int sx_rw_exporter_create(const sx_rw_cfg *cfg, sx_exporter **out, char *err, si
         e->cfg.delivery.lanes = 4;
     e->cfg.delivery.name = "remote-write";
     e->cfg.delivery.request_timeout_ns = cfg->timeout_ns > 0 ? cfg->timeout_ns : 30000000000LL;
-    sx_redact_url(cfg->url, e->endpoint, sizeof(e->endpoint));
+    sx_url_redact(cfg->url, e->endpoint, sizeof(e->endpoint));
     e->cfg.delivery.endpoint = e->endpoint;
     e->base.ops = &rw_ops;
     e->base.signals = SX_SIG_METRICS;

@@ -9,11 +9,6 @@ enum {
     SX_EXIT_USAGE = 2,      /* bad input: flags, scenario file, rule file */
 };
 
-struct sx_scenario;
-/* Loads a scenario, printing its problems as FILE:LINE:COL lines; returns
- * NULL when it is invalid (the command then exits SX_EXIT_USAGE). */
-struct sx_scenario *sx_cli_load(const char *path);
-
 int sx_cmd_lint(int argc, char **argv);
 int sx_cmd_explain(int argc, char **argv);
 int sx_cmd_run(int argc, char **argv);

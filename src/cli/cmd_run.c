@@ -79,9 +79,7 @@ static void on_signal(int sig)
         errno = saved;
         return;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);   /* async-signal-safe */
-    int64_t now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    int64_t now = sx_monotonic_ns();   /* clock_gettime: async-signal-safe */
     /* One interrupt often arrives twice: `timeout` and other wrappers pass a
      * signal on to their child and to its process group, and a terminal's
      * Ctrl-C reaches the wrapper and the child alike. A repeat within
@@ -218,10 +216,8 @@ int sx_cmd_run(int argc, char **argv)
             const char *m = a[10] == '=' ? a + 11 : v;
             if (a[10] != '=')
                 i++;
-            if (sx_progress_parse(m, &progress_mode)) {
-                sx_cli_exporters_fini(&xf);
+            if (sx_progress_parse(m, &progress_mode))
                 return usage_fail(&xf, "--progress is auto, tty, plain or off, got '%s'", m);
-            }
             continue;
         }
         if (strcmp(a, "--allow-drops") == 0) {
@@ -310,13 +306,9 @@ int sx_cmd_run(int argc, char **argv)
     cfg.extra_resource = xf.resource_attrs;
     cfg.nextra_resource = xf.nresource_attrs;
 
-    sx_scenario *s = NULL;
-    sx_diag d;
-    sx_diag_init(&d, path);
-    int rc = sx_cli_load_limited(path, &lim, &s, &d);
-    sx_diag_print(&d, stderr);
-    sx_diag_fini(&d);
-    if (rc) {
+    int rc;
+    sx_scenario *s = sx_cli_load_checked(path, &lim);
+    if (!s) {
         sx_cli_exporters_fini(&xf);
         return SX_EXIT_USAGE;
     }
@@ -381,11 +373,10 @@ int sx_cmd_run(int argc, char **argv)
                                .poll = verify_poll, .start_ns = cfg.start_ns,
                                .duration = cfg.duration, .synthetic_label = xf.synthetic_label,
                                .synthetic_only = verify_synthetic_only };
-        int vr = sx_verifier_start(&verifier, s, &vc);
-        if (vr) {
-            if (vr != SX_ELIMIT)
-                fprintf(stderr, "sigsynth run: cannot start the verifier\n");
-            exit_code = vr == SX_ELIMIT ? SX_EXIT_USAGE : SX_EXIT_FAIL;
+        /* its step bound was checked before the exporters started */
+        if (sx_verifier_start(&verifier, s, &vc)) {
+            fprintf(stderr, "sigsynth run: cannot start the verifier\n");
+            exit_code = SX_EXIT_FAIL;
             goto out;
         }
         verifying = true;

@@ -77,6 +77,7 @@ int sx_cli_verify_finish(sx_verifier *v, const sx_scenario *s, const char *repor
     int exit_code;
 
     if (!verdicts) {
+        sx_progress_end_active();   /* its thread reads v: stop it first */
         sx_verifier_fini(v);
         return SX_EXIT_FAIL;
     }

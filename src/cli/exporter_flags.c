@@ -644,8 +644,8 @@ int sx_cli_exporters_create(sx_cli_exporters *x, bool live, volatile int *interr
         nnet++;
     }
     if ((x->output || !any_network) &&
-        sx_file_exporter_create(x->output ? x->output : "sigsynth-out", x->file_signals, live,
-                                &file, err, sizeof(err))) {
+        sx_file_exporter_create(x->output ? x->output : "sigsynth-out", x->file_signals, &file,
+                                err, sizeof(err))) {
         fprintf(stderr, "sigsynth run: %s\n", err);
         goto fail;
     }

@@ -24,18 +24,6 @@ static const struct command commands[] = {
                  "latencies", sx_cmd_explain, sx_cli_help_explain },
 };
 
-struct sx_scenario *sx_cli_load(const char *path)
-{
-    sx_scenario *s = NULL;
-    sx_diag d;
-
-    sx_diag_init(&d, path);
-    sx_scenario_load_file(path, &s, &d);
-    sx_diag_print(&d, stderr);
-    sx_diag_fini(&d);
-    return s;
-}
-
 static void usage(FILE *out)
 {
     fputs("sigsynth " SX_VERSION " - synthetic, correlated spans, logs and metrics to prove\n"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check/live.h"
+#include "scenario/units.h"
 #include "util/timefmt.h"
 
 #define TTY_EVERY_NS 250000000LL
@@ -66,17 +67,8 @@ void sx_progress_exporters(sx_progress *p, sx_exporter **ex, size_t nex)
 /* 75s -> "1m15s", 3725s -> "1h02m05s"; whole seconds. */
 static void fmt_dur(char *buf, size_t len, double sec)
 {
-    if (!isfinite(sec) || sec < 0)
-        sec = 0;
-    uint64_t s = (uint64_t)(sec + 0.5);
-    if (s >= 3600)
-        snprintf(buf, len, "%lluh%02llum%02llus", (unsigned long long)(s / 3600),
-                 (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
-    else if (s >= 60)
-        snprintf(buf, len, "%llum%02llus", (unsigned long long)(s / 60),
-                 (unsigned long long)(s % 60));
-    else
-        snprintf(buf, len, "%llus", (unsigned long long)s);
+    sx_format_duration(isfinite(sec) && sec > 0 ? (double)llround(sec) : 0.0, buf,
+                       (unsigned)len);
 }
 
 static void fmt_num(char *buf, size_t len, double v)
