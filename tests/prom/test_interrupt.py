@@ -134,10 +134,15 @@ def wait_handlers(p, limit=10.0):
     return False
 
 
+skipped = []   # runs that ended before their signal
+started = []
+
+
 def run(name, scen, args, sigs, delay, url=None, healthy=True):
     """Starts a run, sends sigs (a list) after delay seconds (0.3 s apart: closer
     together, sigsynth takes a repeat for an echo of the first).
     healthy: the receiver works, so nothing may be dropped."""
+    started.append(name)
     summary = os.path.join(tmp, name + ".json")
     err = os.path.join(tmp, name + ".err")
     cmd = [BIN, "run", scen, "--seed", "42", "--remote-write-url", url or write_url,
@@ -165,6 +170,7 @@ def run(name, scen, args, sigs, delay, url=None, healthy=True):
     if early:
         # Finished before the signal: no interrupt to test (rare; counted apart).
         print("SKIP %s: the run ended before the signal (exit %d)" % (name, rc))
+        skipped.append(name)
         return None
     ok = check(name + " exit code", rc == want, detail + " (want %d), %.1fs after the signal" %
                (want, time.time() - t_sig))
@@ -265,6 +271,9 @@ for m in re.finditer(r'^prometheus_http_requests_total\{code="(\d+)",handler="/a
 print("prometheus /api/v1/write responses by code:", codes)
 check("prometheus answered 2xx to remote-write", codes.get("204", 0) > 0, str(codes))
 check("prometheus answered no 400", codes.get("400", 0) == 0, str(codes))
+# A skip proves nothing: most runs must really be interrupted.
+check("at most a quarter of the runs ended before their signal (%d of %d)" %
+      (len(skipped), len(started)), len(skipped) * 4 <= len(started), ", ".join(skipped))
 for name in ("prometheus_tsdb_out_of_order_samples_total", "prometheus_tsdb_out_of_bound_samples_total"):
     vals = [float(v) for v in re.findall(r"^%s(?:\{[^}]*\})? (\S+)" % name, metrics, re.M)]
     check(name + " is 0", sum(vals) == 0, str(vals))

@@ -81,6 +81,9 @@ def read_lines(path):
     return n, spans, logs, None
 
 
+skipped = []   # runs that ended before their signal
+
+
 def trial(name, args, sigs, delay, gap):
     out = os.path.join(tmp, name)
     summary = os.path.join(tmp, name + ".json")
@@ -92,6 +95,7 @@ def trial(name, args, sigs, delay, gap):
         time.sleep(delay)
         if p.poll() is not None:
             print("SKIP %s: ended before the signal (exit %d)" % (name, p.returncode))
+            skipped.append(name)
             shutil.rmtree(out, ignore_errors=True)
             return
         for k, sg in enumerate(sigs):
@@ -198,6 +202,9 @@ try:
     except (OSError, ValueError, KeyError, IndexError) as e:
         check("size limit: summary is written", False, str(e))
     shutil.rmtree(out, ignore_errors=True)
+    # A skip proves nothing: most runs must really be interrupted.
+    check("at most a quarter of the runs ended before their signal (%d of %d)" %
+          (len(skipped), len(plans)), len(skipped) * 4 <= len(plans), ", ".join(skipped))
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 print("%d passed, %d failed (seed %d)" % (passed, failed, SEED))
