@@ -208,6 +208,8 @@ series_bound() {  # series_bound NAME SCENARIO
 }
 if command -v promtool >/dev/null; then
   series_bound series-bound-allpaths "$root/tests/data/limits-allpaths.yaml"
+else
+  echo "FAIL series-bound-allpaths: promtool not on PATH (package prometheus)"; fail=$((fail + 1))
 fi
 
 # ---- rule files that never end, promtool that never ends ---------------------
